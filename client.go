@@ -1,0 +1,206 @@
+package apikeys
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hashicorp/go-cleanhttp"
+
+	"github.com/apikeys-go/apikeys/internal/platform"
+	"github.com/apikeys-go/apikeys/internal/reference"
+	"github.com/apikeys-go/apikeys/internal/transport"
+)
+
+// Version is the SDK's version, sent in the User-Agent.
+const Version = "0.1.0"
+
+// Client manages the API keys of one organization. Create it with New. A
+// Client is safe for concurrent use by many goroutines and should be reused:
+// it holds the connection pool and the retry budget.
+type Client struct {
+	orgID   string
+	apiKey  string // kept only to scrub it from error bodies
+	mapping platform.Mapping
+	tr      *transport.Transport
+}
+
+// New returns a Client configured by opts. WithBaseURL, WithAPIKey and
+// WithOrganization are required. Every problem with the options is an error
+// here, so a Client that New returns is ready to use.
+func New(opts ...Option) (*Client, error) {
+	s := defaultSettings()
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&s); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case s.baseURL == "":
+		return nil, &ValidationError{Field: "WithBaseURL", Reason: "a base URL is required"}
+	case s.apiKey == "":
+		return nil, &ValidationError{Field: "WithAPIKey", Reason: "a credential is required"}
+	case s.orgID == "":
+		return nil, &ValidationError{Field: "WithOrganization", Reason: "an organization is required"}
+	}
+	base, err := checkBaseURL(s.baseURL, s.insecureHTTP)
+	if err != nil {
+		return nil, err
+	}
+	hc := s.httpClient
+	if hc == nil {
+		hc = cleanhttp.DefaultPooledClient()
+	}
+	ua := "apikeys-go/" + Version
+	if s.userAgent != "" {
+		ua += " " + s.userAgent
+	}
+	return &Client{
+		orgID:   s.orgID,
+		apiKey:  s.apiKey,
+		mapping: reference.Mapping{},
+		tr: transport.New(transport.Config{
+			HTTPClient: hc, BaseURL: base, APIKey: s.apiKey, UserAgent: ua,
+			MaxRetries: s.maxRetries, MinRetryDelay: s.minRetryDelay, MaxRetryDelay: s.maxRetryDelay,
+			RequestTimeout: s.requestTimeout, Logger: s.logger,
+			Budget: transport.NewBudget(s.budgetTokens, s.budgetRatio),
+		}),
+	}, nil
+}
+
+// HTTPClient returns the *http.Client the Client sends with: a shallow copy of
+// the one given to WithHTTPClient (or the default) with a same-origin redirect
+// policy. Tests hand it to httpmock.ActivateNonDefault.
+func (c *Client) HTTPClient() *http.Client { return c.tr.HTTPClient() }
+
+// checkBaseURL returns the base URL without a trailing slash.
+func checkBaseURL(raw string, insecure bool) (string, error) {
+	bad := func(reason string) error { return &ValidationError{Field: "WithBaseURL", Reason: reason} }
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return "", bad("not a URL") // url.Error would repeat the raw text
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", bad("scheme must be https or http")
+	case u.Host == "" || u.Hostname() == "":
+		return "", bad("host is missing")
+	case u.User != nil:
+		return "", bad("user information is not allowed; use WithAPIKey")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "":
+		return "", bad("query and fragment are not allowed")
+	case u.Scheme == "http" && !insecure && !isLoopback(u.Hostname()):
+		return "", bad("http:// to a non-loopback host sends the credential in clear text; use https or WithInsecureHTTP")
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"), nil
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// checkID refuses IDs that cannot name a key or organization safely: empty,
+// "." and ".." (a path walk once unescaped by a proxy), control characters,
+// invalid UTF-8, and more than 256 bytes. Everything else is path-escaped.
+func checkID(field, id string) error {
+	var reason string
+	switch {
+	case id == "":
+		reason = "is empty"
+	case id == "." || id == "..":
+		reason = `must not be "." or ".."`
+	case len(id) > 256:
+		reason = "is longer than 256 bytes"
+	case !utf8.ValidString(id):
+		reason = "is not valid UTF-8"
+	case strings.ContainsFunc(id, unicode.IsControl):
+		reason = "contains control characters"
+	default:
+		return nil
+	}
+	return &ValidationError{Field: field, Reason: reason}
+}
+
+// do sends op and returns the final 2xx response; the caller decodes it and
+// must Release it. Any other outcome is an error: *APIError for an HTTP
+// answer, ErrUnsupported, or a transport failure.
+func (c *Client) do(ctx context.Context, op *platform.Operation) (*transport.Response, error) {
+	if !c.mapping.Supports(op.Kind, op.Action) {
+		return nil, fmt.Errorf("%w: %s", ErrUnsupported, opName(op))
+	}
+	req, err := c.mapping.Encode(op)
+	if err != nil {
+		return nil, fmt.Errorf("apikeys: %s: %w", opName(op), err)
+	}
+	resp, err := c.tr.Do(ctx, req)
+	if err != nil {
+		return nil, fmt.Errorf("apikeys: %s: %w", opName(op), err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		apiErr := c.apiError(resp)
+		resp.Release()
+		return nil, apiErr
+	}
+	return resp, nil
+}
+
+func (c *Client) apiError(resp *transport.Response) *APIError {
+	e := &APIError{
+		StatusCode: resp.StatusCode,
+		RequestID:  resp.Header.Get("X-Request-Id"),
+		Attempts:   resp.Attempts,
+		Body:       c.scrub(resp.Body),
+	}
+	if env, ok := c.mapping.DecodeError(resp.StatusCode, resp.Header, resp.Body); ok {
+		e.Code, e.Message, e.SystemMessage = env.Code, c.scrubString(env.Message), c.scrubString(env.SystemMessage)
+		e.Type, e.TraceID, e.Timestamp, e.Details = env.Type, env.TraceID, env.Timestamp, env.Details
+	}
+	return e
+}
+
+// scrub copies an error body, replacing the credential if a server echoed it.
+func (c *Client) scrub(body []byte) []byte {
+	if len(body) == 0 {
+		return nil
+	}
+	return []byte(c.scrubString(string(body)))
+}
+
+func (c *Client) scrubString(s string) string {
+	if strings.Contains(s, c.apiKey) {
+		return strings.ReplaceAll(s, c.apiKey, redacted)
+	}
+	return s
+}
+
+// decodeErr reports a 2xx body the mapping could not read. The body itself is
+// left out: it may hold a secret.
+func decodeErr(op *platform.Operation, resp *transport.Response, err error) error {
+	return fmt.Errorf("apikeys: %s: decoding the %d response (request %s): %w",
+		opName(op), resp.StatusCode, resp.Header.Get("X-Request-Id"), err)
+}
+
+func opName(op *platform.Operation) string {
+	switch op.Kind {
+	case platform.KindCreate:
+		return "create key"
+	case platform.KindList:
+		return "list keys"
+	case platform.KindGet:
+		return "get key " + op.KeyID
+	case platform.KindUpdate:
+		return "update key " + op.KeyID
+	}
+	return op.Action + " key " + op.KeyID
+}

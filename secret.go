@@ -1,0 +1,53 @@
+package apikeys
+
+import (
+	"fmt"
+	"log/slog"
+)
+
+const redacted = "[REDACTED]"
+
+// Secret is a key's secret value, returned once by Create and Rotate. It
+// cannot be printed, marshaled or logged by accident: fmt's verbs (%v %+v %#v
+// %s %q …), json.Marshal, encoding.TextMarshaler and slog all show
+// "[REDACTED]", after the key's public prefix when it is known. Only Reveal
+// returns the value; store it where it belongs and drop the Secret.
+type Secret struct {
+	value  string
+	prefix string
+}
+
+// Reveal returns the secret value.
+func (s Secret) Reveal() string { return s.value }
+
+// IsZero reports whether s holds no secret.
+func (s Secret) IsZero() bool { return s.value == "" }
+
+// String returns the redacted form, e.g. "ak_live_1a2b[REDACTED]".
+func (s Secret) String() string { return s.prefix + redacted }
+
+// GoString makes %#v redacted too.
+func (s Secret) GoString() string { return "apikeys.Secret(" + s.String() + ")" }
+
+// Format makes every fmt verb print the redacted form.
+func (s Secret) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'q':
+		fmt.Fprintf(f, "%q", s.String())
+	case 'v':
+		if f.Flag('#') {
+			_, _ = f.Write([]byte(s.GoString()))
+			return
+		}
+		_, _ = f.Write([]byte(s.String()))
+	default:
+		_, _ = f.Write([]byte(s.String()))
+	}
+}
+
+// MarshalText makes encoding/json, encoding/xml and friends write the
+// redacted form. There is deliberately no UnmarshalText.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// LogValue makes slog log the redacted form.
+func (s Secret) LogValue() slog.Value { return slog.StringValue(s.String()) }
