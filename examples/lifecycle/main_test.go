@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/apikeys-go/apikeys/apikeystest"
+)
+
+func TestRun(t *testing.T) {
+	srv := apikeystest.NewServer()
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := run(t.Context(), c, &out); err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	want := [][]string{
+		{"create", "active"},
+		{"pause", "paused"},
+		{"unpause", "active"},
+		{"update:", "set", "expiry", "active"},
+		{"update:", "clear", "expiry", "active", "never"},
+		{"deactivate", "inactive"},
+		{"activate", "active"},
+		{"archive", "archived"},
+		{"reactivate", "active"},
+		{"revoke", "revoked", "never", "delete"},
+		{"delete", "gone"},
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")[1:]
+	if len(lines) != len(want) {
+		t.Fatalf("got %d rows, want %d:\n%s", len(lines), len(want), out.String())
+	}
+	for i, fields := range want {
+		got := strings.Fields(lines[i])
+		for j, f := range fields {
+			if j >= len(got) || got[j] != f {
+				t.Errorf("row %d = %q; want it to start with %q", i, lines[i], fields)
+				break
+			}
+		}
+	}
+	if strings.Contains(out.String(), "ak_live_") && !strings.Contains(out.String(), "[REDACTED]") {
+		t.Errorf("secret printed unredacted:\n%s", out.String())
+	}
+	var creates int
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" && strings.HasSuffix(r.Path, "/api-keys") {
+			creates++
+		}
+	}
+	if creates != 1 {
+		t.Errorf("%d create requests; want 1", creates)
+	}
+}

@@ -1,0 +1,127 @@
+package keyaudit_test
+
+import (
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jarcoal/httpmock"
+
+	"github.com/apikeys-go/apikeys"
+	"github.com/apikeys-go/apikeys/apikeystest"
+	keyaudit "github.com/apikeys-go/apikeys/examples/testing"
+)
+
+// clock is a fake time source for apikeystest.WithClock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// End to end on the fake server: the real client, the real wire format, the
+// real transition table.
+func TestPauseIdle(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	srv := apikeystest.NewServer(apikeystest.WithClock(clk.Now))
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := c.Create(t.Context(), apikeys.CreateParams{Name: "old"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(60 * 24 * time.Hour)
+	if _, err := c.Create(t.Context(), apikeys.CreateParams{Name: "fresh"}); err != nil {
+		t.Fatal(err)
+	}
+
+	paused, err := keyaudit.PauseIdle(t.Context(), c, clk.Now(), 30*24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{old.Key.ID}, paused); diff != "" {
+		t.Errorf("paused (-want +got):\n%s", diff)
+	}
+	k, err := c.Get(t.Context(), old.Key.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Status != apikeys.StatusPaused {
+		t.Errorf("old key is %q; want paused", k.Status)
+	}
+}
+
+// Injected failures: a 503 is retried by the client and the job still
+// succeeds; the server saw the retry.
+func TestPauseIdleSurvivesA503(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	srv := apikeystest.NewServer(apikeystest.WithClock(clk.Now))
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Create(t.Context(), apikeys.CreateParams{Name: "old"}); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(60 * 24 * time.Hour)
+	before := len(srv.Requests())
+	srv.FailNext(1, http.StatusServiceUnavailable, 0)
+
+	paused, err := keyaudit.PauseIdle(t.Context(), c, clk.Now(), 30*24*time.Hour)
+	if err != nil || len(paused) != 1 {
+		t.Fatalf("PauseIdle = %v, %v; want one key", paused, err)
+	}
+	if got := len(srv.Requests()) - before; got != 3 { // list (503), list again, pause
+		t.Errorf("%d requests; want 3", got)
+	}
+}
+
+// As a unit, with httpmock on the client's own http.Client: no server at all,
+// and exact control of every answer.
+func TestPauseIdleWithHTTPMock(t *testing.T) {
+	c, err := apikeys.New(
+		apikeys.WithBaseURL("https://keys.example.com/v1"),
+		apikeys.WithAPIKey("test-credential"),
+		apikeys.WithOrganization("org_1"),
+		apikeys.WithMaxRetries(0),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Only this client's requests are intercepted; http.DefaultClient is untouched.
+	httpmock.ActivateNonDefault(c.HTTPClient())
+	t.Cleanup(httpmock.DeactivateAndReset)
+
+	httpmock.RegisterResponder("GET", "https://keys.example.com/v1/organizations/org_1/api-keys",
+		httpmock.NewStringResponder(200, `{"api_keys":[
+			{"id":"k1","key_name":"idle","status":"active","created_at":"2025-01-01T00:00:00Z"},
+			{"id":"k2","key_name":"busy","status":"active","created_at":"2025-01-01T00:00:00Z","last_used_at":"2026-01-01T00:00:00Z"}],
+			"pagination":{"page":1,"page_size":100,"total_count":2,"total_pages":1}}`))
+	httpmock.RegisterResponder("POST", "https://keys.example.com/v1/organizations/org_1/api-keys/k1/pause",
+		httpmock.NewStringResponder(409, `{"success":false,"error":{"code":"INVALID_STATE_TRANSITION","message":"already paused","status":409}}`))
+
+	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
+	_, err = keyaudit.PauseIdle(t.Context(), c, now, 7*24*time.Hour)
+	if !errors.Is(err, apikeys.ErrInvalidTransition) {
+		t.Fatalf("err = %v; want ErrInvalidTransition", err)
+	}
+	if got := httpmock.GetCallCountInfo()["POST https://keys.example.com/v1/organizations/org_1/api-keys/k1/pause"]; got != 1 {
+		t.Errorf("pause of k1 called %d times; want 1", got)
+	}
+	if got := httpmock.GetTotalCallCount(); got != 2 {
+		t.Errorf("%d calls; want 2 (list, pause k1)", got)
+	}
+}
