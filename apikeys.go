@@ -37,7 +37,8 @@ func (m PermissionMode) Valid() bool {
 }
 
 // Key is an API key's metadata. It never holds the secret: Create and Rotate
-// return that once, in CreatedKey.
+// return that once, in CreatedKey. Its JSON form (for your own logs and
+// caches) is the SDK's, not any platform's wire format.
 type Key struct {
 	ID             string         `json:"id"`
 	OrganizationID string         `json:"organization_id"`
@@ -194,7 +195,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 		return nil, decodeErr(op, resp, err)
 	}
 	k := fromPlatform(&pk)
-	return &CreatedKey{Key: &k, Secret: Secret{value: secret, prefix: k.Prefix}}, nil
+	return &CreatedKey{Key: &k, Secret: newSecret(secret, k.Prefix)}, nil
 }
 
 // Get returns one key.

@@ -13,18 +13,36 @@ const redacted = "[REDACTED]"
 // "[REDACTED]", after the key's public prefix when it is known. Only Reveal
 // returns the value; store it where it belongs and drop the Secret.
 type Secret struct {
-	value  string
-	prefix string
+	// A pointer, so that fmt printing a struct that holds a Secret in an
+	// unexported field (where fmt cannot call Format) shows an address, not
+	// the value.
+	s *secretValue
 }
 
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return s.value }
+type secretValue struct{ value, prefix string }
+
+func newSecret(value, prefix string) Secret {
+	return Secret{s: &secretValue{value: value, prefix: prefix}}
+}
+
+// Reveal returns the secret value; "" for the zero Secret.
+func (s Secret) Reveal() string {
+	if s.s == nil {
+		return ""
+	}
+	return s.s.value
+}
 
 // IsZero reports whether s holds no secret.
-func (s Secret) IsZero() bool { return s.value == "" }
+func (s Secret) IsZero() bool { return s.Reveal() == "" }
 
 // String returns the redacted form, e.g. "ak_live_1a2b[REDACTED]".
-func (s Secret) String() string { return s.prefix + redacted }
+func (s Secret) String() string {
+	if s.s == nil {
+		return redacted
+	}
+	return s.s.prefix + redacted
+}
 
 // GoString makes %#v redacted too.
 func (s Secret) GoString() string { return "apikeys.Secret(" + s.String() + ")" }
