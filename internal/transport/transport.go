@@ -186,7 +186,9 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 			if bo == nil {
 				bo = t.newBackoff()
 			}
-			wait = bo.NextBackOff()
+			// Jitter can take an interval up to half again above the
+			// backoff's cap; that is not the server asking for a long wait.
+			wait = min(bo.NextBackOff(), t.cfg.MaxRetryDelay)
 		}
 		if wait > t.cfg.MaxRetryDelay {
 			t.logGiveUp(ctx, req, attempt, "wait above the maximum retry delay")
@@ -217,12 +219,11 @@ func finish(ctx context.Context, resp *Response, err error, attempts int) (*Resp
 }
 
 func (t *Transport) newBackoff() *backoff.ExponentialBackOff {
-	bo := backoff.NewExponentialBackOff(
+	return backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(t.cfg.MinRetryDelay),
 		backoff.WithMaxInterval(t.cfg.MaxRetryDelay),
 		backoff.WithMaxElapsedTime(0),
 	)
-	return bo
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
