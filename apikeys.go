@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"strings"
 	"time"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
@@ -192,10 +193,17 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 	defer resp.Release()
 	pk, secret, err := c.mapping.DecodeCreated(resp.Body)
 	if err != nil {
-		return nil, decodeErr(op, resp, err)
+		return nil, c.decodeErr(op, resp, err)
 	}
 	k := fromPlatform(&pk)
-	return &CreatedKey{Key: &k, Secret: newSecret(secret, k.Prefix)}, nil
+	// The prefix is printed in place of the secret, so keep it only if it
+	// really is a proper prefix: a server echoing the whole secret as its
+	// prefix must not make fmt print it.
+	prefix := k.Prefix
+	if !strings.HasPrefix(secret, prefix) || len(prefix) > len(secret)/2 {
+		prefix = ""
+	}
+	return &CreatedKey{Key: &k, Secret: newSecret(secret, prefix)}, nil
 }
 
 // Get returns one key.
@@ -255,7 +263,7 @@ func (c *Client) List(ctx context.Context, p ListParams) iter.Seq2[*Key, error] 
 			}
 			keys, next, err := c.mapping.DecodeList(op, resp.Body)
 			if err != nil {
-				err = decodeErr(op, resp, err)
+				err = c.decodeErr(op, resp, err)
 			}
 			resp.Release()
 			if err != nil {
@@ -356,7 +364,7 @@ func (c *Client) keyOp(ctx context.Context, op *platform.Operation) (*Key, error
 	}
 	pk, err := c.mapping.DecodeKey(op, resp.Body)
 	if err != nil {
-		return nil, decodeErr(op, resp, err)
+		return nil, c.decodeErr(op, resp, err)
 	}
 	k := fromPlatform(&pk)
 	return &k, nil

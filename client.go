@@ -158,23 +158,33 @@ func (c *Client) do(ctx context.Context, op *platform.Operation) (*transport.Res
 func (c *Client) apiError(resp *transport.Response) *APIError {
 	e := &APIError{
 		StatusCode: resp.StatusCode,
-		RequestID:  resp.Header.Get("X-Request-Id"),
+		RequestID:  c.scrubString(resp.Header.Get("X-Request-Id")),
 		Attempts:   resp.Attempts,
 		Body:       c.scrub(resp.Body),
 	}
 	if env, ok := c.mapping.DecodeError(resp.StatusCode, resp.Header, resp.Body); ok {
-		e.Code, e.Message, e.SystemMessage = env.Code, c.scrubString(env.Message), c.scrubString(env.SystemMessage)
-		e.Type, e.TraceID, e.Timestamp, e.Details = env.Type, env.TraceID, env.Timestamp, env.Details
+		e.Code, e.Message, e.SystemMessage = c.scrubString(env.Code), c.scrubString(env.Message), c.scrubString(env.SystemMessage)
+		e.Type, e.TraceID = c.scrubString(env.Type), c.scrubString(env.TraceID)
+		e.Timestamp, e.Details = env.Timestamp, env.Details
 	}
 	return e
 }
 
-// scrub copies an error body, replacing the credential if a server echoed it.
+// scrub copies an error body, replacing the credential if a server echoed
+// it. The body may have been cut inside the credential, so a tail that is the
+// credential's beginning (8 bytes or more) goes too.
 func (c *Client) scrub(body []byte) []byte {
 	if len(body) == 0 {
 		return nil
 	}
-	return []byte(c.scrubString(string(body)))
+	s := c.scrubString(string(body))
+	for n := len(c.apiKey) - 1; n >= 8; n-- {
+		if strings.HasSuffix(s, c.apiKey[:n]) {
+			s = s[:len(s)-n] + redacted
+			break
+		}
+	}
+	return []byte(s)
 }
 
 func (c *Client) scrubString(s string) string {
@@ -186,9 +196,9 @@ func (c *Client) scrubString(s string) string {
 
 // decodeErr reports a 2xx body the mapping could not read. The body itself is
 // left out: it may hold a secret.
-func decodeErr(op *platform.Operation, resp *transport.Response, err error) error {
+func (c *Client) decodeErr(op *platform.Operation, resp *transport.Response, err error) error {
 	return fmt.Errorf("apikeys: %s: decoding the %d response (request %s): %w",
-		opName(op), resp.StatusCode, resp.Header.Get("X-Request-Id"), err)
+		opName(op), resp.StatusCode, c.scrubString(resp.Header.Get("X-Request-Id")), err)
 }
 
 func opName(op *platform.Operation) string {

@@ -1,7 +1,6 @@
 package apikeys
 
 import (
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -82,7 +81,7 @@ func WithOrganization(orgID string) Option {
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
-			return errors.New("apikeys: WithHTTPClient: nil *http.Client")
+			return &ValidationError{Field: "WithHTTPClient", Reason: "is nil"}
 		}
 		s.httpClient = hc
 		return nil

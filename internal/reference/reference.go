@@ -255,14 +255,15 @@ type envelope struct {
 		SystemMessage string          `json:"system_message"`
 		Type          string          `json:"type"`
 		TraceID       string          `json:"trace_id"`
-		Timestamp     string          `json:"timestamp"`
-		Details       map[string]any  `json:"details"`
+		Timestamp     json.RawMessage `json:"timestamp"`
+		Details       json.RawMessage `json:"details"`
 		Status        json.RawMessage `json:"status"`
 	} `json:"error"`
 }
 
-// DecodeError decodes the error envelope. A timestamp that does not parse is
-// dropped rather than failing the whole envelope.
+// DecodeError decodes the error envelope. A timestamp or details of an
+// unexpected type are dropped rather than failing the whole envelope, which
+// would lose the code that errors.Is needs.
 func (Mapping) DecodeError(_ int, _ http.Header, body []byte) (platform.Error, bool) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
@@ -275,10 +276,14 @@ func (Mapping) DecodeError(_ int, _ http.Header, body []byte) (platform.Error, b
 	e := env.Error
 	out := platform.Error{
 		Code: e.Code, Message: e.Message, SystemMessage: e.SystemMessage,
-		Type: e.Type, TraceID: e.TraceID, Details: e.Details,
+		Type: e.Type, TraceID: e.TraceID,
 	}
-	if t, err := time.Parse(time.RFC3339Nano, e.Timestamp); err == nil {
-		out.Timestamp = t
+	var ts string
+	if json.Unmarshal(e.Timestamp, &ts) == nil {
+		if t, err := time.Parse(time.RFC3339Nano, ts); err == nil {
+			out.Timestamp = t
+		}
 	}
+	_ = json.Unmarshal(e.Details, &out.Details) // not an object: dropped
 	return out, true
 }
