@@ -1,0 +1,323 @@
+package apikeys_test
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/apikeys-go/apikeys"
+)
+
+// page is a list answer holding keys with the given IDs.
+func page(n, size, totalPages int, ids ...string) string {
+	objs := make([]string, len(ids))
+	for i, id := range ids {
+		objs[i] = `{"id":"` + id + `","status":"paused","key_name":"name ` + id + `"}`
+	}
+	return fmt.Sprintf(`{"api_keys":[%s],"pagination":{"page":%d,"page_size":%d,"total_count":%d,"total_pages":%d}}`,
+		strings.Join(objs, ","), n, size, totalPages*size, totalPages)
+}
+
+// listed is what a List loop saw: the IDs of the keys and the errors.
+type listed struct {
+	IDs    []string
+	Errors []string
+}
+
+func collect(seq func(func(*apikeys.Key, error) bool)) listed {
+	var l listed
+	for key, err := range seq {
+		if err != nil {
+			if key != nil {
+				l.Errors = append(l.Errors, "non-nil key with the error")
+			}
+			l.Errors = append(l.Errors, err.Error())
+			continue // the iterator must stop by itself
+		}
+		l.IDs = append(l.IDs, key.ID)
+	}
+	return l
+}
+
+func TestList_followsEveryPage(t *testing.T) {
+	c, f := newTestClient(t)
+	q := "&page_size=2&include_archived=true&status=paused"
+	f.on(http.MethodGet, collURL+"?page=1"+q, reply{status: 200, body: page(1, 2, 3, "k1", "k2")})
+	f.on(http.MethodGet, collURL+"?page=2"+q, reply{status: 200, body: page(2, 2, 3, "k3", "k4")})
+	f.on(http.MethodGet, collURL+"?page=3"+q, reply{status: 200, body: page(3, 2, 3, "k5")})
+	var keys []*apikeys.Key
+	for key, err := range c.List(t.Context(), apikeys.ListParams{IncludeArchived: true, Status: apikeys.StatusPaused, PageSize: 2}) {
+		if err != nil {
+			t.Fatalf("List: %v", err)
+		}
+		keys = append(keys, key)
+	}
+	var want []*apikeys.Key
+	for _, id := range []string{"k1", "k2", "k3", "k4", "k5"} {
+		want = append(want, &apikeys.Key{ID: id, Status: apikeys.StatusPaused, Name: "name " + id})
+	}
+	if diff := cmp.Diff(want, keys); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
+	}
+	reqs := f.requests()
+	wantReqs := []string{
+		"GET " + collURL + "?page=1" + q, "GET " + collURL + "?page=2" + q, "GET " + collURL + "?page=3" + q,
+	}
+	if diff := cmp.Diff(wantReqs, summarize(reqs)); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	for _, r := range reqs {
+		assertHeaders(t, r, testUserAgent)
+		if len(r.Body) != 0 {
+			t.Errorf("GET with body %q", r.Body)
+		}
+	}
+}
+
+func TestList_query(t *testing.T) {
+	tests := []struct {
+		name   string
+		params apikeys.ListParams
+		query  string
+	}{
+		{name: "zero value", params: apikeys.ListParams{}, query: "page=1&page_size=100"},
+		{name: "page size 1", params: apikeys.ListParams{PageSize: 1}, query: "page=1&page_size=1"},
+		{name: "page size 100", params: apikeys.ListParams{PageSize: 100}, query: "page=1&page_size=100"},
+		{name: "archived too", params: apikeys.ListParams{IncludeArchived: true}, query: "page=1&page_size=100&include_archived=true"},
+		{name: "status", params: apikeys.ListParams{Status: apikeys.StatusRevoked}, query: "page=1&page_size=100&status=revoked"},
+		{name: "status archived", params: apikeys.ListParams{Status: apikeys.StatusArchived, PageSize: 7}, query: "page=1&page_size=7&status=archived"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := newTestClient(t)
+			f.on(http.MethodGet, collURL+"?"+tt.query, reply{status: 200, body: page(1, 100, 1, "k1")})
+			if diff := cmp.Diff(listed{IDs: []string{"k1"}}, collect(c.List(t.Context(), tt.params))); diff != "" {
+				t.Errorf("listed (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff([]string{"GET " + collURL + "?" + tt.query}, summarize(f.requests())); diff != "" {
+				t.Errorf("requests (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestList_stopsOnFirstError(t *testing.T) {
+	c, f := newTestClient(t, apikeys.WithMaxRetries(0))
+	f.on(http.MethodGet, collURL+"?page=1&page_size=2", reply{status: 200, body: page(1, 2, 3, "k1", "k2")})
+	f.on(http.MethodGet, collURL+"?page=2&page_size=2", reply{status: 500, body: envelope("INTERNAL_ERROR", 500)})
+	f.on(http.MethodGet, collURL+"?page=3&page_size=2", reply{status: 200, body: page(3, 2, 3, "k5")})
+	var ids []string
+	var errs []error
+	for key, err := range c.List(t.Context(), apikeys.ListParams{PageSize: 2}) {
+		if err != nil {
+			if key != nil {
+				t.Errorf("key %+v yielded with the error", key)
+			}
+			errs = append(errs, err)
+			continue
+		}
+		ids = append(ids, key.ID)
+	}
+	if diff := cmp.Diff([]string{"k1", "k2"}, ids); diff != "" {
+		t.Errorf("keys (-want +got):\n%s", diff)
+	}
+	if len(errs) != 1 {
+		t.Fatalf("got %d errors %v, want 1", len(errs), errs)
+	}
+	if !errors.Is(errs[0], apikeys.ErrServer) {
+		t.Errorf("err = %v, want ErrServer", errs[0])
+	}
+	want := []string{"GET " + collURL + "?page=1&page_size=2", "GET " + collURL + "?page=2&page_size=2"}
+	if diff := cmp.Diff(want, summarize(f.requests())); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
+
+func TestList_decodeErrorStops(t *testing.T) {
+	c, f := newTestClient(t)
+	f.on(http.MethodGet, collURL+"?page=1&page_size=100", reply{status: 200, body: `{"api_keys":[{"id":"k1"}`})
+	want := listed{Errors: []string{"apikeys: list keys: decoding the 200 response (request req_test): unexpected end of JSON input"}}
+	if diff := cmp.Diff(want, collect(c.List(t.Context(), apikeys.ListParams{}))); diff != "" {
+		t.Errorf("listed (-want +got):\n%s", diff)
+	}
+	if got := len(f.requests()); got != 1 {
+		t.Errorf("sent %d requests, want 1", got)
+	}
+}
+
+func TestList_breakStopsEarly(t *testing.T) {
+	tests := []struct {
+		name      string
+		breakAt   int // number of keys taken
+		wantPages int
+	}{
+		{name: "after the first key", breakAt: 1, wantPages: 1},
+		{name: "at the end of page 1", breakAt: 2, wantPages: 1},
+		{name: "first key of page 2", breakAt: 3, wantPages: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := newTestClient(t)
+			f.on(http.MethodGet, collURL+"?page=1&page_size=2", reply{status: 200, body: page(1, 2, 3, "k1", "k2")})
+			f.on(http.MethodGet, collURL+"?page=2&page_size=2", reply{status: 200, body: page(2, 2, 3, "k3", "k4")})
+			f.on(http.MethodGet, collURL+"?page=3&page_size=2", reply{status: 200, body: page(3, 2, 3, "k5")})
+			n := 0
+			for _, err := range c.List(t.Context(), apikeys.ListParams{PageSize: 2}) {
+				if err != nil {
+					t.Fatalf("List: %v", err)
+				}
+				n++
+				if n == tt.breakAt {
+					break
+				}
+			}
+			if n != tt.breakAt {
+				t.Errorf("took %d keys, want %d", n, tt.breakAt)
+			}
+			if got := len(f.requests()); got != tt.wantPages {
+				t.Errorf("requested %d pages %v, want %d", got, summarize(f.requests()), tt.wantPages)
+			}
+		})
+	}
+}
+
+func TestList_breakOnError(t *testing.T) {
+	c, f := newTestClient(t, apikeys.WithMaxRetries(0))
+	f.on(http.MethodGet, collURL+"?page=1&page_size=100", reply{status: 403, body: envelope("INSUFFICIENT_PERMISSIONS", 403)})
+	n := 0
+	for _, err := range c.List(t.Context(), apikeys.ListParams{}) {
+		n++
+		if !errors.Is(err, apikeys.ErrForbidden) {
+			t.Errorf("err = %v, want ErrForbidden", err)
+		}
+		break
+	}
+	if n != 1 || len(f.requests()) != 1 {
+		t.Errorf("iterations, requests = %d, %d; want 1, 1", n, len(f.requests()))
+	}
+}
+
+func TestList_emptyAndEnds(t *testing.T) {
+	tests := []struct {
+		name    string
+		pages   []string // answers to page=1, page=2, …
+		want    listed
+		wantReq int
+	}{
+		{
+			name:    "empty list",
+			pages:   []string{`{"api_keys":[],"pagination":{"page":1,"page_size":100,"total_count":0,"total_pages":0}}`},
+			want:    listed{},
+			wantReq: 1,
+		},
+		{
+			name:    "null list",
+			pages:   []string{`{"api_keys":null,"pagination":{"page":1,"total_pages":0}}`},
+			want:    listed{},
+			wantReq: 1,
+		},
+		{
+			name:    "one full page",
+			pages:   []string{page(1, 100, 1, "k1", "k2")},
+			want:    listed{IDs: []string{"k1", "k2"}},
+			wantReq: 1,
+		},
+		{
+			name:    "an empty page ends the list even if more are announced",
+			pages:   []string{page(1, 100, 5, "k1"), page(2, 100, 5)},
+			want:    listed{IDs: []string{"k1"}},
+			wantReq: 2,
+		},
+		{
+			name:    "no pagination: one page",
+			pages:   []string{`{"api_keys":[{"id":"k1"}]}`},
+			want:    listed{IDs: []string{"k1"}},
+			wantReq: 1,
+		},
+		{
+			name: "a server that ignores page does not loop forever",
+			pages: []string{
+				page(1, 100, 3, "k1"), page(1, 100, 3, "k1"), page(1, 100, 3, "k1"),
+			},
+			want:    listed{IDs: []string{"k1", "k1"}},
+			wantReq: 2,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := newTestClient(t)
+			for i, body := range tt.pages {
+				f.on(http.MethodGet, fmt.Sprintf("%s?page=%d&page_size=100", collURL, i+1), reply{status: 200, body: body})
+			}
+			if diff := cmp.Diff(tt.want, collect(c.List(t.Context(), apikeys.ListParams{}))); diff != "" {
+				t.Errorf("listed (-want +got):\n%s", diff)
+			}
+			if got := len(f.requests()); got != tt.wantReq {
+				t.Errorf("sent %d requests %v, want %d", got, summarize(f.requests()), tt.wantReq)
+			}
+		})
+	}
+}
+
+func TestList_refusedLocally(t *testing.T) {
+	tests := []struct {
+		name   string
+		params apikeys.ListParams
+		want   apikeys.ValidationError
+	}{
+		{name: "negative page size", params: apikeys.ListParams{PageSize: -1}, want: apikeys.ValidationError{Field: "PageSize", Reason: "must be between 1 and 100"}},
+		{name: "page size 101", params: apikeys.ListParams{PageSize: 101}, want: apikeys.ValidationError{Field: "PageSize", Reason: "must be between 1 and 100"}},
+		{name: "unknown status", params: apikeys.ListParams{Status: "frozen"}, want: apikeys.ValidationError{Field: "Status", Reason: "is not a known status"}},
+		{name: "status with a query", params: apikeys.ListParams{Status: "active&page=9"}, want: apikeys.ValidationError{Field: "Status", Reason: "is not a known status"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f := newTestClient(t)
+			n := 0
+			for key, err := range c.List(t.Context(), tt.params) {
+				n++
+				if key != nil {
+					t.Errorf("key = %+v, want nil", key)
+				}
+				var ve *apikeys.ValidationError
+				if !errors.As(err, &ve) {
+					t.Fatalf("err = %T %v, want a *ValidationError", err, err)
+				}
+				if diff := cmp.Diff(tt.want, *ve); diff != "" {
+					t.Errorf("ValidationError (-want +got):\n%s", diff)
+				}
+				if !errors.Is(err, apikeys.ErrInvalidParams) {
+					t.Errorf("errors.Is(%v, ErrInvalidParams) = false", err)
+				}
+			}
+			if n != 1 {
+				t.Errorf("%d iterations, want 1", n)
+			}
+			assertNoRequest(t, f)
+		})
+	}
+}
+
+func TestList_reusable(t *testing.T) {
+	// The sequence can be ranged over again: each loop starts at page 1.
+	c, f := newTestClient(t)
+	f.on(http.MethodGet, collURL+"?page=1&page_size=1", reply{status: 200, body: page(1, 1, 2, "k1")})
+	f.on(http.MethodGet, collURL+"?page=2&page_size=1", reply{status: 200, body: page(2, 1, 2, "k2")})
+	seq := c.List(t.Context(), apikeys.ListParams{PageSize: 1})
+	for i := range 2 {
+		if diff := cmp.Diff(listed{IDs: []string{"k1", "k2"}}, collect(seq)); diff != "" {
+			t.Errorf("loop %d: listed (-want +got):\n%s", i+1, diff)
+		}
+	}
+	want := []string{
+		"GET " + collURL + "?page=1&page_size=1", "GET " + collURL + "?page=2&page_size=1",
+		"GET " + collURL + "?page=1&page_size=1", "GET " + collURL + "?page=2&page_size=1",
+	}
+	if diff := cmp.Diff(want, summarize(f.requests())); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}
