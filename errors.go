@@ -118,6 +118,7 @@ type TransitionError struct {
 	Action Action
 }
 
+// Error says which action was refused from which status.
 func (e *TransitionError) Error() string {
 	if !e.Action.Valid() {
 		return fmt.Sprintf("apikeys: unknown action %q", string(e.Action))
@@ -136,6 +137,7 @@ type ValidationError struct {
 	Reason string
 }
 
+// Error names the field and the reason, never the value.
 func (e *ValidationError) Error() string {
 	return "apikeys: invalid " + e.Field + ": " + e.Reason
 }
