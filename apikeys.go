@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"iter"
 	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,6 +117,8 @@ func (p *CreateParams) check() error {
 		return &ValidationError{Field: "Access", Reason: "is required when PermissionMode is restricted"}
 	case p.ExpiresAt != nil && p.ExpiresAt.IsZero():
 		return &ValidationError{Field: "ExpiresAt", Reason: "is the zero time; leave it nil for no expiry"}
+	case slices.Contains(p.Scopes, ""):
+		return &ValidationError{Field: "Scopes", Reason: "must not hold an empty scope"}
 	}
 	return checkLimit(p.UsageLimitCHF)
 }
@@ -154,6 +157,8 @@ func (p *UpdateParams) check() error {
 		return &ValidationError{Field: "ExpiresAt", Reason: "conflicts with ClearExpiresAt"}
 	case p.ExpiresAt != nil && p.ExpiresAt.IsZero():
 		return &ValidationError{Field: "ExpiresAt", Reason: "is the zero time; use ClearExpiresAt to remove the expiry"}
+	case slices.Contains(p.Scopes, ""):
+		return &ValidationError{Field: "Scopes", Reason: "must not hold an empty scope"}
 	case p.UsageLimitCHF != nil && p.ClearUsageLimit:
 		return &ValidationError{Field: "UsageLimitCHF", Reason: "conflicts with ClearUsageLimit"}
 	case p.PermissionMode != nil && !p.PermissionMode.Valid():

@@ -47,16 +47,18 @@ func (c *Client) TransitionMany(ctx context.Context, a Action, keyIDs []string, 
 
 // Rotate replaces a key: it creates a new key with the old one's name, scopes,
 // usage limit, permission mode, access and project, then retires the old key.
-// With grace 0 the old key is archived at once; otherwise it expires at
-// now+grace (an earlier expiry it already has is kept: rotation never extends
+// With grace 0 the old key is archived at once; otherwise (at least one
+// second) it expires at now+grace (an earlier expiry it already has is kept: rotation never extends
 // a key's life). Only a key that could be archived (active, paused or
 // inactive) is rotated.
 //
 // If retiring the old key fails, the new key and its secret are returned
 // together with the error: the secret is never lost.
 func (c *Client) Rotate(ctx context.Context, keyID string, grace time.Duration) (*CreatedKey, error) {
-	if grace < 0 {
-		return nil, &ValidationError{Field: "grace", Reason: "must not be negative"}
+	// A grace shorter than a round trip would ask the server for an expiry
+	// already past, refused after the replacement exists.
+	if grace < 0 || (grace > 0 && grace < time.Second) {
+		return nil, &ValidationError{Field: "grace", Reason: "must be 0 or at least 1s"}
 	}
 	old, err := c.Get(ctx, keyID)
 	if err != nil {

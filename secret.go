@@ -14,15 +14,20 @@ const redacted = "[REDACTED]"
 // returns the value; store it where it belongs and drop the Secret.
 type Secret struct {
 	// A pointer, so that fmt printing a struct that holds a Secret in an
-	// unexported field (where fmt cannot call Format) shows an address, not
-	// the value.
+	// unexported field (where fmt cannot call Format) shows an address.
 	s *secretValue
 }
 
-type secretValue struct{ value, prefix string }
+// secretValue keeps the value behind a func because fmt, printing a bad verb
+// or an unexported field, walks into structs and prints their strings; a func
+// it prints only as an address.
+type secretValue struct {
+	value  func() string
+	prefix string
+}
 
 func newSecret(value, prefix string) Secret {
-	return Secret{s: &secretValue{value: value, prefix: prefix}}
+	return Secret{s: &secretValue{value: func() string { return value }, prefix: prefix}}
 }
 
 // Reveal returns the secret value; "" for the zero Secret.
@@ -30,7 +35,7 @@ func (s Secret) Reveal() string {
 	if s.s == nil {
 		return ""
 	}
-	return s.s.value
+	return s.s.value()
 }
 
 // IsZero reports whether s holds no secret.

@@ -10,7 +10,9 @@
 // key objects and error envelopes, the transition table, validation,
 // pagination and Idempotency-Key replay, so that a test passing against it
 // means something. Of each secret it keeps only the SHA-256 hash and the
-// public prefix, as a real server should. FailNext and DropNext script
+// public prefix, as a real server should, with one exception a real server
+// shares: a create's response, secret included, is kept for 24 hours to replay
+// it to a retry with the same Idempotency-Key. FailNext and DropNext script
 // failures; Requests shows what a client sent.
 //
 // Where a real server could reasonably go either way, the fake is the strict
