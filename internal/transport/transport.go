@@ -18,6 +18,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -96,7 +97,7 @@ func New(cfg Config) *Transport {
 func (t *Transport) HTTPClient() *http.Client { return t.hc }
 
 func sameOrigin(a, b *url.URL) bool {
-	return a.Scheme == b.Scheme && a.Hostname() == b.Hostname() && port(a) == port(b)
+	return a.Scheme == b.Scheme && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
 
 func port(u *url.URL) string {
@@ -137,6 +138,7 @@ type Error struct {
 	Err      error
 }
 
+// Error shows the cause and, after retries, how many attempts were made.
 func (e *Error) Error() string {
 	if e.Attempts > 1 {
 		return fmt.Sprintf("%v (after %d attempts)", e.Err, e.Attempts)
@@ -144,6 +146,7 @@ func (e *Error) Error() string {
 	return e.Err.Error()
 }
 
+// Unwrap gives errors.Is and errors.As the cause, ctx.Err() included.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Do sends req, retrying what may be retried. Mutations (every method but GET
@@ -268,6 +271,9 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	}
 	hresp, err := t.hc.Do(hreq)
 	if err != nil {
+		if hresp != nil { // Do returns both only when CheckRedirect refused
+			err = &refusedRedirect{err}
+		}
 		return nil, err
 	}
 	defer hresp.Body.Close()
@@ -314,7 +320,7 @@ func (t *Transport) classify(ctx context.Context, resp *Response, err error) (re
 		return false, ""
 	}
 	if retryableError(err) {
-		return true, err.Error()
+		return true, errText(err)
 	}
 	return false, ""
 }
@@ -330,9 +336,12 @@ func retryableError(err error) bool {
 		verifyErr    *tls.CertificateVerificationError
 		recordHeader tls.RecordHeaderError
 		alert        tls.AlertError
+		refused      *refusedRedirect
+		urlErr       *url.Error
 	)
 	switch {
-	case errors.Is(err, ErrRedirect), errors.Is(err, ErrBodyTooLarge),
+	case errors.As(err, &refused), errors.Is(err, ErrBodyTooLarge),
+		errors.As(err, &urlErr) && urlErr.Op == "parse",
 		errors.As(err, &certInvalid), errors.As(err, &hostErr), errors.As(err, &unknownAuth),
 		errors.As(err, &verifyErr), errors.As(err, &recordHeader), errors.As(err, &alert):
 		return false
@@ -341,9 +350,20 @@ func retryableError(err error) bool {
 		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
 		return true
 	}
+	// Everything else http.Client.Do returns is a *url.Error, itself a
+	// net.Error, so a failure of HTTP/2 (GOAWAY, a reset stream) is retried
+	// like one of TCP.
 	var netErr net.Error
 	return errors.As(err, &netErr)
 }
+
+// refusedRedirect is a redirect that a CheckRedirect refused: ours (another
+// origin), the caller's own, or the limit of ten. Another attempt would meet
+// the same redirect.
+type refusedRedirect struct{ err error }
+
+func (e *refusedRedirect) Error() string { return e.err.Error() }
+func (e *refusedRedirect) Unwrap() error { return e.err }
 
 func newIdempotencyKey() string {
 	var raw [16]byte
@@ -367,9 +387,19 @@ func (t *Transport) logAttempt(ctx context.Context, req platform.Request, resp *
 		attrs = append(attrs, slog.Int("status", resp.StatusCode),
 			slog.String("request_id", resp.Header.Get("X-Request-Id")))
 	} else if err != nil {
-		attrs = append(attrs, slog.String("error", err.Error()))
+		attrs = append(attrs, slog.String("error", errText(err)))
 	}
 	l.LogAttrs(ctx, slog.LevelDebug, "apikeys: attempt", attrs...)
+}
+
+// errText is err for the log: a *url.Error's text without the URL, which
+// would show the query.
+func errText(err error) string {
+	var urlErr *url.Error
+	if errors.As(err, &urlErr) {
+		return urlErr.Op + ": " + urlErr.Err.Error()
+	}
+	return err.Error()
 }
 
 func (t *Transport) logRetry(ctx context.Context, req platform.Request, attempt int, wait time.Duration, reason string) {

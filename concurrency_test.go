@@ -1,0 +1,119 @@
+package apikeys_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/apikeys-go/apikeys"
+)
+
+// relHammer runs goroutines × calls (Get, Pause, List in turn) on one client
+// and returns the first failure of each goroutine.
+func relHammer(ctx context.Context, cl *apikeys.Client, goroutines, calls int) []error {
+	errs := make([]error, goroutines)
+	var wg sync.WaitGroup
+	wg.Add(goroutines)
+	for g := range goroutines {
+		go func() {
+			defer wg.Done()
+			for i := range calls {
+				id := fmt.Sprintf("key_%d_%d", g, i)
+				var err error
+				switch i % 3 {
+				case 0:
+					var k *apikeys.Key
+					if k, err = cl.Get(ctx, id); err == nil && (k.ID != id || k.Status != apikeys.StatusActive) {
+						err = fmt.Errorf("Get(%s) = %s %s", id, k.ID, k.Status)
+					}
+				case 1:
+					var k *apikeys.Key
+					if k, err = cl.Pause(ctx, id); err == nil && (k.ID != id || k.Status != apikeys.StatusPaused) {
+						err = fmt.Errorf("Pause(%s) = %s %s", id, k.ID, k.Status)
+					}
+				default:
+					n := 0
+					for k, lerr := range cl.List(ctx, apikeys.ListParams{}) {
+						if lerr != nil {
+							err = lerr
+							break
+						}
+						if k.ID != fmt.Sprintf("key_%d", n+1) {
+							err = fmt.Errorf("List key %d = %s", n, k.ID)
+						}
+						n++
+					}
+					if err == nil && n != 2 {
+						err = fmt.Errorf("List gave %d keys, want 2", n)
+					}
+				}
+				if err != nil {
+					errs[g] = fmt.Errorf("goroutine %d call %d: %w", g, i, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
+}
+
+func TestConcurrentCalls(t *testing.T) {
+	t.Parallel()
+	srv := newRelServer(t, relSequence(200))
+	for _, err := range relHammer(t.Context(), relClient(t, srv.URL), 32, 25) {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	if n := srv.count(); n != 32*25 {
+		t.Errorf("server saw %d requests, want %d", n, 32*25)
+	}
+}
+
+// Concurrent calls that are retried keep their own Idempotency-Key: no two
+// calls share one, and every attempt of one call repeats it. The server fails
+// the first attempt of every Pause.
+func TestConcurrentRetries(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	srv := newRelServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		mu.Lock()
+		key := r.Header.Get("Idempotency-Key")
+		first := key != "" && !seen[key]
+		seen[key] = true
+		mu.Unlock()
+		if first {
+			relFail(w, http.StatusServiceUnavailable)
+			return
+		}
+		relOK(w, r)
+	})
+	// The budget would stop retries after a burst of failures; this test is
+	// about keys, not throttling.
+	cl := relClient(t, srv.URL, apikeys.WithRetryBudget(0, 0))
+	for _, err := range relHammer(t.Context(), cl, 16, 12) {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	byKey := map[string][]relHit{}
+	for _, h := range srv.Hits() {
+		if h.Method == http.MethodPost {
+			k := h.Header.Get("Idempotency-Key")
+			byKey[k] = append(byKey[k], h)
+		}
+	}
+	const pauses = 16 * 4 // calls 1, 4, 7 and 10 of each goroutine
+	if len(byKey) != pauses {
+		t.Errorf("%d distinct Idempotency-Keys, want one per Pause call: %d", len(byKey), pauses)
+	}
+	for k, hits := range byKey {
+		if k == "" || len(hits) != 2 || hits[0].Path != hits[1].Path {
+			t.Errorf("Idempotency-Key %q: %d requests, want 2 for one key", k, len(hits))
+		}
+	}
+}
