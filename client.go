@@ -20,6 +20,10 @@ import (
 // Version is the SDK's version, sent in the User-Agent.
 const Version = "0.1.0"
 
+// defaultIdleConnsPerHost lets up to 100 goroutines share one client without
+// opening a connection per call.
+const defaultIdleConnsPerHost = 100
+
 // Client manages the API keys of one organization. Create it with New. A
 // Client is safe for concurrent use by many goroutines and should be reused:
 // it holds the connection pool and the retry budget.
@@ -57,7 +61,11 @@ func New(opts ...Option) (*Client, error) {
 	}
 	hc := s.httpClient
 	if hc == nil {
-		hc = cleanhttp.DefaultPooledClient()
+		tr := cleanhttp.DefaultPooledTransport()
+		// cleanhttp keeps GOMAXPROCS+1 idle connections per host; a bulk job
+		// with more goroutines than that would dial on almost every call.
+		tr.MaxIdleConnsPerHost = defaultIdleConnsPerHost
+		hc = &http.Client{Transport: tr}
 	}
 	ua := "apikeys-go/" + Version
 	if s.userAgent != "" {

@@ -75,7 +75,8 @@ func WithOrganization(orgID string) Option {
 }
 
 // WithHTTPClient sets the http.Client to send requests with. The default is a
-// pooled client from go-cleanhttp. The client uses a shallow copy of hc whose
+// pooled transport from go-cleanhttp that keeps up to 100 idle connections per
+// host, so many goroutines can share one Client. The client uses a shallow copy of hc whose
 // CheckRedirect refuses other origins before deferring to hc's own; hc itself
 // is not modified. Client.HTTPClient returns the copy.
 func WithHTTPClient(hc *http.Client) Option {
