@@ -168,6 +168,22 @@ func assertNoRequest(t *testing.T, f *fakeAPI) {
 	}
 }
 
+// assertValidationError checks that err is exactly want, refused locally, and
+// matches ErrInvalidParams.
+func assertValidationError(t *testing.T, err error, want apikeys.ValidationError) {
+	t.Helper()
+	var ve *apikeys.ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("err = %T %v, want a *ValidationError", err, err)
+	}
+	if diff := cmp.Diff(want, *ve); diff != "" {
+		t.Errorf("ValidationError (-want +got):\n%s", diff)
+	}
+	if !errors.Is(err, apikeys.ErrInvalidParams) {
+		t.Errorf("errors.Is(%v, ErrInvalidParams) = false", err)
+	}
+}
+
 var idemKeyRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 // assertHeaders checks the exact header set of a request: the credential,

@@ -241,16 +241,7 @@ func TestKeyOperations_invalidIDs(t *testing.T) {
 				if key != nil {
 					t.Errorf("key = %+v, want nil", key)
 				}
-				var ve *apikeys.ValidationError
-				if !errors.As(err, &ve) {
-					t.Fatalf("err = %T %v, want a *ValidationError", err, err)
-				}
-				if diff := cmp.Diff(apikeys.ValidationError{Field: "keyID", Reason: tt.reason}, *ve); diff != "" {
-					t.Errorf("ValidationError (-want +got):\n%s", diff)
-				}
-				if !errors.Is(err, apikeys.ErrInvalidParams) {
-					t.Errorf("errors.Is(%v, ErrInvalidParams) = false", err)
-				}
+				assertValidationError(t, err, apikeys.ValidationError{Field: "keyID", Reason: tt.reason})
 				assertNoRequest(t, f)
 			})
 		}
@@ -534,16 +525,7 @@ func TestCreate_refusedLocally(t *testing.T) {
 			if created != nil {
 				t.Errorf("created = %+v, want nil", created)
 			}
-			var ve *apikeys.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("err = %T %v, want a *ValidationError", err, err)
-			}
-			if diff := cmp.Diff(tt.want, *ve); diff != "" {
-				t.Errorf("ValidationError (-want +got):\n%s", diff)
-			}
-			if !errors.Is(err, apikeys.ErrInvalidParams) {
-				t.Errorf("errors.Is(%v, ErrInvalidParams) = false", err)
-			}
+			assertValidationError(t, err, tt.want)
 			assertNoRequest(t, f)
 		})
 	}

@@ -174,16 +174,7 @@ func TestUpdate_refusedLocally(t *testing.T) {
 			if key != nil {
 				t.Errorf("key = %+v, want nil", key)
 			}
-			var ve *apikeys.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("err = %T %v, want a *ValidationError", err, err)
-			}
-			if diff := cmp.Diff(tt.want, *ve); diff != "" {
-				t.Errorf("ValidationError (-want +got):\n%s", diff)
-			}
-			if !errors.Is(err, apikeys.ErrInvalidParams) {
-				t.Errorf("errors.Is(%v, ErrInvalidParams) = false", err)
-			}
+			assertValidationError(t, err, tt.want)
 			assertNoRequest(t, f)
 		})
 	}
