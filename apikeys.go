@@ -71,7 +71,11 @@ func (k *Key) Expired(now time.Time) bool {
 	return k.ExpiresAt != nil && !now.Before(*k.ExpiresAt)
 }
 
-func fromPlatform(p *platform.Key) Key {
+// fromPlatform converts p. Its AvailableActions are carved out of *arena when
+// that has room: List sizes one for a whole page, so a page costs one
+// allocation for them, not one per key. The three-index slice keeps a caller's
+// append from writing into the next key's actions.
+func fromPlatform(p *platform.Key, arena *[]Action) Key {
 	k := Key{
 		ID: p.ID, OrganizationID: p.OrganizationID, Name: p.Name, Prefix: p.Prefix,
 		Status: Status(p.Status), Scopes: p.Scopes, UsageLimitCHF: p.UsageLimitCHF,
@@ -79,11 +83,23 @@ func fromPlatform(p *platform.Key) Key {
 		CreatedBy: p.CreatedBy, UpdatedBy: p.UpdatedBy, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 		LastUsedAt: p.LastUsedAt, ExpiresAt: p.ExpiresAt, ArchivedAt: p.ArchivedAt, RevokedAt: p.RevokedAt,
 	}
-	if p.AvailableActions != nil {
-		k.AvailableActions = make([]Action, len(p.AvailableActions))
-		for i, a := range p.AvailableActions {
-			k.AvailableActions[i] = Action(a)
-		}
+	if p.AvailableActions == nil {
+		return k
+	}
+	var buf []Action
+	if arena != nil {
+		buf = *arena
+	}
+	if buf == nil || cap(buf)-len(buf) < len(p.AvailableActions) {
+		buf = make([]Action, 0, len(p.AvailableActions))
+	}
+	start := len(buf)
+	for _, a := range p.AvailableActions {
+		buf = append(buf, Action(a))
+	}
+	k.AvailableActions = buf[start:len(buf):len(buf)]
+	if arena != nil {
+		*arena = buf
 	}
 	return k
 }
@@ -200,7 +216,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 	if err != nil {
 		return nil, c.decodeErr(op, resp, err)
 	}
-	k := fromPlatform(&pk)
+	k := fromPlatform(&pk, nil)
 	// The prefix is printed in place of the secret, so keep it only if it
 	// really is a proper prefix: a server echoing the whole secret as its
 	// prefix must not make fmt print it.
@@ -276,8 +292,13 @@ func (c *Client) List(ctx context.Context, p ListParams) iter.Seq2[*Key, error] 
 				return
 			}
 			page := make([]Key, len(keys))
+			n := 0
 			for i := range keys {
-				page[i] = fromPlatform(&keys[i])
+				n += len(keys[i].AvailableActions)
+			}
+			actions := make([]Action, 0, n)
+			for i := range keys {
+				page[i] = fromPlatform(&keys[i], &actions)
 				if !yield(&page[i], nil) {
 					return
 				}
@@ -371,6 +392,6 @@ func (c *Client) keyOp(ctx context.Context, op *platform.Operation) (*Key, error
 	if err != nil {
 		return nil, c.decodeErr(op, resp, err)
 	}
-	k := fromPlatform(&pk)
+	k := fromPlatform(&pk, nil)
 	return &k, nil
 }

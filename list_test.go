@@ -312,3 +312,38 @@ func TestList_reusable(t *testing.T) {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
 }
+
+// The keys of one page share one backing array for their AvailableActions;
+// a caller appending to one key's actions must not change the next key's.
+func TestList_availableActionsAreIndependent(t *testing.T) {
+	c, f := newTestClient(t)
+	f.on(http.MethodGet, collURL+"?page=1&page_size=100", reply{status: 200, body: `{"api_keys":[
+		{"id":"k1","status":"revoked","available_actions":["delete"]},
+		{"id":"k2","status":"paused","available_actions":["deactivate","unpause"]},
+		{"id":"k3","status":"x","available_actions":[]}],
+		"pagination":{"page":1,"page_size":100,"total_count":3,"total_pages":1}}`})
+	var keys []*apikeys.Key
+	for key, err := range c.List(t.Context(), apikeys.ListParams{}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key)
+	}
+	if len(keys) != 3 {
+		t.Fatalf("got %d keys, want 3", len(keys))
+	}
+	keys[0].AvailableActions = append(keys[0].AvailableActions, apikeys.ActionPause)
+	want := [][]apikeys.Action{
+		{apikeys.ActionDelete, apikeys.ActionPause},
+		{apikeys.ActionDeactivate, apikeys.ActionUnpause},
+		{},
+	}
+	for i, k := range keys {
+		if diff := cmp.Diff(want[i], k.AvailableActions); diff != "" {
+			t.Errorf("key %s actions (-want +got):\n%s", k.ID, diff)
+		}
+	}
+	if keys[2].AvailableActions == nil {
+		t.Error(`"available_actions":[] decoded as nil, want empty`)
+	}
+}

@@ -246,10 +246,14 @@ func sleep(ctx context.Context, d time.Duration) error {
 // attempt makes one request and reads its body within the attempt's timeout.
 func (t *Transport) attempt(ctx context.Context, req platform.Request, target string, idemKey []string) (*Response, error) {
 	actx := ctx
-	if t.cfg.RequestTimeout > 0 {
-		var cancel context.CancelFunc
-		actx, cancel = context.WithTimeout(ctx, t.cfg.RequestTimeout)
-		defer cancel()
+	// A caller's deadline that comes first bounds the attempt already, and
+	// saves the timer context's allocations on every call.
+	if d := t.cfg.RequestTimeout; d > 0 {
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > d {
+			var cancel context.CancelFunc
+			actx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
 	}
 	var body io.Reader
 	if req.Body != nil {
