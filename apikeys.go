@@ -203,7 +203,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 	if err := p.check(); err != nil {
 		return nil, err
 	}
-	op := &platform.Operation{Kind: platform.KindCreate, OrgID: c.orgID, Create: &platform.CreateFields{
+	op := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{
 		Name: p.Name, Scopes: p.Scopes, UsageLimitCHF: p.UsageLimitCHF, ExpiresAt: p.ExpiresAt,
 		PermissionMode: string(p.PermissionMode), Access: p.Access, ProjectID: p.ProjectID,
 	}}
@@ -273,7 +273,7 @@ func (c *Client) List(ctx context.Context, p ListParams) iter.Seq2[*Key, error] 
 			yield(nil, &ValidationError{Field: "Status", Reason: "is not a known status"})
 			return
 		}
-		op := &platform.Operation{Kind: platform.KindList, OrgID: c.orgID, List: &platform.ListFields{
+		op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{
 			Status: string(p.Status), IncludeArchived: p.IncludeArchived, PageSize: size,
 		}}
 		for {
@@ -379,7 +379,6 @@ func (c *Client) keyOp(ctx context.Context, op *platform.Operation) (*Key, error
 	if err := checkID("keyID", op.KeyID); err != nil {
 		return nil, err
 	}
-	op.OrgID = c.orgID
 	resp, err := c.do(ctx, op)
 	if err != nil {
 		return nil, err

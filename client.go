@@ -59,8 +59,8 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := s.httpClient
-	if hc == nil {
+	hc, owned := s.httpClient, s.httpClient == nil
+	if owned {
 		tr := cleanhttp.DefaultPooledTransport()
 		// cleanhttp keeps GOMAXPROCS+1 idle connections per host; a bulk job
 		// with more goroutines than that would dial on almost every call.
@@ -76,7 +76,7 @@ func New(opts ...Option) (*Client, error) {
 		apiKey:  s.apiKey,
 		mapping: reference.Mapping{},
 		tr: transport.New(transport.Config{
-			HTTPClient: hc, BaseURL: base, APIKey: s.apiKey, UserAgent: ua,
+			HTTPClient: hc, OwnsHTTPClient: owned, BaseURL: base, APIKey: s.apiKey, UserAgent: ua,
 			MaxRetries: s.maxRetries, MinRetryDelay: s.minRetryDelay, MaxRetryDelay: s.maxRetryDelay,
 			RequestTimeout: s.requestTimeout, Logger: s.logger,
 			Budget: transport.NewBudget(s.budgetTokens, s.budgetRatio),
@@ -142,8 +142,10 @@ func checkID(field, id string) error {
 
 // do sends op and returns the final 2xx response; the caller decodes it and
 // must Release it. Any other outcome is an error: *APIError for an HTTP
-// answer, ErrUnsupported, or a transport failure.
+// answer, ErrUnsupported, or a transport failure (joined with the last
+// answer's *APIError when the context ended while waiting to retry).
 func (c *Client) do(ctx context.Context, op *platform.Operation) (*transport.Response, error) {
+	op.OrgID = c.orgID
 	if !c.mapping.Supports(op.Kind, op.Action) {
 		return nil, fmt.Errorf("%w: %s", ErrUnsupported, opName(op))
 	}
@@ -153,6 +155,11 @@ func (c *Client) do(ctx context.Context, op *platform.Operation) (*transport.Res
 	}
 	resp, err := c.tr.Do(ctx, req)
 	if err != nil {
+		if resp != nil {
+			apiErr := c.apiError(resp)
+			resp.Release()
+			return nil, fmt.Errorf("apikeys: %s: %w; last answer: %w", opName(op), err, apiErr)
+		}
 		return nil, fmt.Errorf("apikeys: %s: %w", opName(op), err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/apikeys-go/apikeys/internal/transport"
 )
 
 // Sentinel errors to branch on with errors.Is. An *APIError matches the ones
@@ -32,6 +34,12 @@ var (
 	ErrServer = errors.New("apikeys: server error")
 	// ErrUnsupported: the platform has no such operation; no request was sent.
 	ErrUnsupported = errors.New("apikeys: operation not supported by the platform")
+	// ErrRedirect: the server redirected to another scheme, host or port, or
+	// in a way that would change the method (a POST answered 302). It is
+	// refused before any request reaches the other origin; never retried.
+	ErrRedirect = transport.ErrRedirect
+	// ErrResponseTooLarge: a success body over 4 MiB; never retried.
+	ErrResponseTooLarge = transport.ErrBodyTooLarge
 )
 
 // Error codes of the reference API's envelope that map to sentinels.

@@ -707,6 +707,11 @@ func TestCancel(t *testing.T) {
 		if !errors.Is(err, context.Canceled) {
 			t.Errorf("err = %v, want one wrapping context.Canceled", err)
 		}
+		// The last answer is not lost: the 503 is still there to branch on.
+		if e := relAPIError(t, err); e.StatusCode != http.StatusServiceUnavailable || e.RequestID != "req-1" || !errors.Is(err, apikeys.ErrServer) {
+			t.Errorf("last answer: status %d, request %q, ErrServer %v; want 503, req-1, true",
+				e.StatusCode, e.RequestID, errors.Is(err, apikeys.ErrServer))
+		}
 		if d := returned.Sub(time.Unix(0, canceledAt.Load())); canceledAt.Load() == 0 || d > 100*time.Millisecond {
 			t.Errorf("returned %v after the cancel, want < 100ms", d)
 		}

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -513,8 +514,8 @@ func TestRedirects(t *testing.T) {
 		if reflect.ValueOf(hc.CheckRedirect).Pointer() != reflect.ValueOf(check).Pointer() {
 			t.Error("New replaced the caller's CheckRedirect")
 		}
-		if cl.HTTPClient() == hc || cl.HTTPClient().CheckRedirect == nil {
-			t.Error("HTTPClient() should be a copy of the caller's client with its own CheckRedirect")
+		if cl.HTTPClient() != hc {
+			t.Error("HTTPClient() should be the caller's own client")
 		}
 		ctx := t.Context()
 		if _, err := cl.Get(ctx, "same"); err != nil || calls.Load() != 1 {
@@ -536,4 +537,39 @@ func TestRedirects(t *testing.T) {
 			t.Errorf("a redirect the caller refused cost %d requests, want 1 (not retried)", n)
 		}
 	})
+}
+
+// A 302 or 303 to a POST or DELETE would make net/http send a GET whose 200
+// passes for the mutation's success; 307 and 308 keep the method and are
+// followed.
+func TestRedirectChangingTheMethod(t *testing.T) {
+	for _, tc := range []struct {
+		status   int
+		followed bool
+	}{
+		{http.StatusMovedPermanently, false}, {http.StatusFound, false}, {http.StatusSeeOther, false},
+		{http.StatusTemporaryRedirect, true}, {http.StatusPermanentRedirect, true},
+	} {
+		t.Run(strconv.Itoa(tc.status), func(t *testing.T) {
+			srv := newRelServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				if n == 1 {
+					http.Redirect(w, r, r.URL.Path+"/", tc.status)
+					return
+				}
+				relOK(w, r)
+			})
+			cl := relClient(t, srv.URL)
+			_, err := cl.Pause(t.Context(), "key_1")
+			hits := srv.Hits()
+			if tc.followed {
+				if err != nil || len(hits) != 2 || hits[1].Method != http.MethodPost {
+					t.Errorf("err %v, %d requests (second %v); want success after a second POST", err, len(hits), hits)
+				}
+				return
+			}
+			if !errors.Is(err, apikeys.ErrRedirect) || len(hits) != 1 {
+				t.Errorf("err %v after %d requests; want ErrRedirect after 1", err, len(hits))
+			}
+		})
+	}
 }

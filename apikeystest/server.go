@@ -118,15 +118,17 @@ func (s *Server) Close() {
 	s.ts.Close()
 }
 
-// Client returns a client for this server: its URL, AdminKey and OrgID, and
-// a 1 ms first retry delay so that tests of retries run fast. opts are applied
-// after those, so they override them.
+// Client returns a client for this server: its URL, AdminKey and OrgID, a
+// 1 ms first retry delay so that tests of retries run fast, and no retry
+// budget, so that how many retries a test sees never depends on the failures
+// earlier tests injected. opts are applied after those, so they override them.
 func (s *Server) Client(opts ...apikeys.Option) (*apikeys.Client, error) {
 	base := []apikeys.Option{
 		apikeys.WithBaseURL(s.ts.URL + basePath),
 		apikeys.WithAPIKey(s.adminKey),
 		apikeys.WithOrganization(s.org),
 		apikeys.WithMinRetryDelay(time.Millisecond),
+		apikeys.WithRetryBudget(0, 0),
 	}
 	return apikeys.New(append(base, opts...)...)
 }

@@ -1,16 +1,28 @@
 package transport
 
-import "sync/atomic"
+import (
+	"sync"
+	"time"
+)
+
+// refillPerSecond is what the bucket regains with time alone. Without it a
+// client that calls rarely, a rotation job run hourly say, would stay without
+// retries for days after one outage, since only outcomes refill the bucket.
+const refillPerSecond = 1.0
 
 // Budget throttles retries across every call of one client, in the manner of
 // gRPC's retry throttling: each retryable failure spends a token, each other
-// outcome earns back Ratio of one, and retries are allowed only while more
-// than half of MaxTokens remain. Against a dead server a bulk job therefore
-// makes about one attempt per call, not 1+MaxRetries; a healthy server refills
-// the bucket quickly. Tokens are kept in thousandths so one atomic suffices.
+// outcome earns back ratio of one, time earns refillPerSecond, and retries are
+// allowed only while more than half of the maximum remains. Against a dead
+// server a bulk job therefore makes about one attempt per call, not
+// 1+MaxRetries.
 type Budget struct {
-	max, ratio int64 // thousandths of a token
-	tokens     atomic.Int64
+	mu     sync.Mutex
+	max    float64
+	ratio  float64
+	tokens float64
+	last   time.Time        // when tokens was last brought up to date
+	now    func() time.Time // time.Now; tests set a fake
 }
 
 // NewBudget returns a full bucket, or nil (no throttling) when maxTokens < 1.
@@ -18,9 +30,18 @@ func NewBudget(maxTokens int, ratio float64) *Budget {
 	if maxTokens < 1 {
 		return nil
 	}
-	b := &Budget{max: int64(maxTokens) * 1000, ratio: int64(ratio * 1000)}
-	b.tokens.Store(b.max)
-	return b
+	return &Budget{max: float64(maxTokens), ratio: ratio, tokens: float64(maxTokens), last: time.Now(), now: time.Now}
+}
+
+// refill adds what time has earned, in whole seconds so that the outcomes of
+// one burst of calls are counted exactly; b.mu must be held.
+func (b *Budget) refill() {
+	secs := b.now().Sub(b.last) / time.Second
+	if secs < 1 {
+		return
+	}
+	b.tokens = min(b.max, b.tokens+float64(secs)*refillPerSecond)
+	b.last = b.last.Add(secs * time.Second)
 }
 
 // record accounts for one attempt's outcome.
@@ -28,20 +49,23 @@ func (b *Budget) record(retryableFailure bool) {
 	if b == nil {
 		return
 	}
-	delta := b.ratio
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill()
 	if retryableFailure {
-		delta = -1000
-	}
-	for {
-		old := b.tokens.Load()
-		n := min(max(old+delta, 0), b.max)
-		if n == old || b.tokens.CompareAndSwap(old, n) {
-			return
-		}
+		b.tokens = max(b.tokens-1, 0)
+	} else {
+		b.tokens = min(b.tokens+b.ratio, b.max)
 	}
 }
 
 // allowRetry reports whether a retry may be made now.
 func (b *Budget) allowRetry() bool {
-	return b == nil || b.tokens.Load() > b.max/2
+	if b == nil {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill()
+	return b.tokens > b.max/2
 }

@@ -40,13 +40,20 @@ const (
 // ErrBodyTooLarge is a success body over MaxBody.
 var ErrBodyTooLarge = errors.New("response body exceeds 4 MiB")
 
-// ErrRedirect is a redirect to another scheme, host or port; it is refused
-// before any request, and so any credential, reaches that origin.
-var ErrRedirect = errors.New("redirect to another origin refused")
+// ErrRedirect is a refused redirect: to another scheme, host or port (refused
+// before any request, and so any credential, reaches that origin), or one
+// that would change the method.
+var ErrRedirect = errors.New("redirect refused")
+
+var (
+	errCrossOrigin  = fmt.Errorf("%w: it leads to another origin", ErrRedirect)
+	errMethodChange = fmt.Errorf("%w: it would change the method", ErrRedirect)
+)
 
 // Config is what a Transport needs; the client fills it from its options.
 type Config struct {
-	HTTPClient     *http.Client // the transport copies it, see New
+	HTTPClient     *http.Client // see New
+	OwnsHTTPClient bool         // HTTPClient was made for this Transport alone
 	BaseURL        string       // scheme://host[:port][/path], no trailing slash
 	APIKey         string
 	UserAgent      string
@@ -60,37 +67,48 @@ type Config struct {
 
 // Transport is safe for concurrent use.
 type Transport struct {
-	cfg    Config
-	hc     *http.Client
-	apiKey []string // header values shared read-only by every request
-	accept []string
-	ua     []string
-	json   []string
+	cfg      Config
+	hc       *http.Client
+	redirect func(*http.Request, []*http.Request) error // t.checkRedirect, bound once
+	apiKey   []string                                   // header values shared read-only by every request
+	accept   []string
+	ua       []string
+	json     []string
 }
 
-// New returns a Transport over a shallow copy of cfg.HTTPClient whose
-// CheckRedirect refuses other origins (and then defers to the caller's own
-// policy), so the caller's client is never modified.
+// New returns a Transport that sends through cfg.HTTPClient under its own
+// redirect policy. A client it owns gets that policy once; a caller's client
+// is never modified: each attempt uses a shallow copy carrying the policy, so
+// what the caller changes later (its Transport, for httpmock) still applies.
 func New(cfg Config) *Transport {
-	hc := *cfg.HTTPClient
-	userCheck := hc.CheckRedirect
-	hc.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if !sameOrigin(req.URL, via[0].URL) {
-			return ErrRedirect
-		}
-		if userCheck != nil {
-			return userCheck(req, via)
-		}
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		return nil
-	}
-	return &Transport{
-		cfg: cfg, hc: &hc,
+	t := &Transport{
+		cfg: cfg, hc: cfg.HTTPClient,
 		apiKey: []string{cfg.APIKey}, accept: []string{"application/json"},
 		ua: []string{cfg.UserAgent}, json: []string{"application/json"},
 	}
+	t.redirect = t.checkRedirect
+	if cfg.OwnsHTTPClient {
+		t.hc.CheckRedirect = t.redirect
+	}
+	return t
+}
+
+// checkRedirect follows a redirect only to the same origin and with the same
+// method: net/http turns a POST or DELETE answered 301, 302 or 303 into a GET,
+// whose 200 would then pass for the mutation's success. It then defers to the
+// caller's own policy, if any.
+func (t *Transport) checkRedirect(req *http.Request, via []*http.Request) error {
+	switch {
+	case !sameOrigin(req.URL, via[0].URL):
+		return errCrossOrigin
+	case req.Method != via[0].Method:
+		return errMethodChange
+	case !t.cfg.OwnsHTTPClient && t.hc.CheckRedirect != nil:
+		return t.hc.CheckRedirect(req, via)
+	case len(via) >= 10:
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
 }
 
 // HTTPClient is the client every request goes through.
@@ -152,6 +170,8 @@ func (e *Error) Unwrap() error { return e.Err }
 // Do sends req, retrying what may be retried. Mutations (every method but GET
 // and HEAD) carry one Idempotency-Key on every attempt, and every attempt
 // sends the same body bytes. A non-2xx answer is a Response, not an error.
+// When the context ends during a wait between attempts, Do returns both the
+// error and the last Response (still to be Released).
 func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Err: err}
@@ -169,7 +189,9 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 		start := time.Now()
 		resp, err := t.attempt(ctx, req, target, idemKey)
 		retry, reason := t.classify(ctx, resp, err)
-		t.cfg.Budget.record(retry)
+		if ctx.Err() == nil { // a canceled call says nothing of the server
+			t.cfg.Budget.record(retry)
+		}
 		t.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
 		if resp != nil {
 			resp.Attempts = attempt
@@ -202,11 +224,16 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 			return finish(ctx, resp, err, attempt)
 		}
 		t.logRetry(ctx, req, attempt, wait, reason)
+		if cerr := sleep(ctx, wait); cerr != nil {
+			// The last answer goes back with the error, so the caller
+			// still sees what the server said.
+			if err != nil {
+				cerr = fmt.Errorf("%w (waiting to retry after: %w)", cerr, err)
+			}
+			return resp, &Error{Attempts: attempt, Err: cerr}
+		}
 		if resp != nil {
 			resp.Release()
-		}
-		if cerr := sleep(ctx, wait); cerr != nil {
-			return nil, &Error{Attempts: attempt, Err: fmt.Errorf("%w (waiting to retry after: %s)", cerr, reason)}
 		}
 	}
 }
@@ -273,7 +300,13 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	if idemKey != nil {
 		h["Idempotency-Key"] = idemKey
 	}
-	hresp, err := t.hc.Do(hreq)
+	hc := t.hc
+	if !t.cfg.OwnsHTTPClient {
+		c := *t.hc
+		c.CheckRedirect = t.redirect
+		hc = &c
+	}
+	hresp, err := hc.Do(hreq)
 	if err != nil {
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
@@ -316,7 +349,7 @@ func (t *Transport) classify(ctx context.Context, resp *Response, err error) (re
 		switch resp.StatusCode {
 		case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
 			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return true, resp.Header.Get("X-Request-Id") + " " + http.StatusText(resp.StatusCode)
+			return true, strings.TrimSpace(resp.Header.Get("X-Request-Id") + " " + http.StatusText(resp.StatusCode))
 		}
 		return false, ""
 	}

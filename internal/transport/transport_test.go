@@ -181,29 +181,38 @@ func TestNewKeepsCallersClient(t *testing.T) {
 	if reflect.ValueOf(hc.CheckRedirect).Pointer() != reflect.ValueOf(check).Pointer() {
 		t.Fatal("New replaced the caller's CheckRedirect")
 	}
-	got := tr.HTTPClient()
-	if got == hc || got.Timeout != time.Minute {
-		t.Fatalf("HTTPClient() = %p (Timeout %v), want a copy of %p", got, got.Timeout, hc)
+	if got := tr.HTTPClient(); got != hc || got.Timeout != time.Minute {
+		t.Fatalf("HTTPClient() = %p (Timeout %v), want the caller's %p", got, got.Timeout, hc)
 	}
-	req := func(u string) *http.Request {
-		r, _ := http.NewRequest(http.MethodGet, u, nil)
+	req := func(method, u string) *http.Request {
+		r, _ := http.NewRequest(method, u, nil)
 		return r
 	}
-	via := []*http.Request{req("https://api.example.com/v1/x")}
-	if err := got.CheckRedirect(req("https://evil.example.com/x"), via); !errors.Is(err, ErrRedirect) || calls != 0 {
+	via := []*http.Request{req(http.MethodGet, "https://api.example.com/v1/x")}
+	if err := tr.checkRedirect(req(http.MethodGet, "https://evil.example.com/x"), via); !errors.Is(err, ErrRedirect) || calls != 0 {
 		t.Errorf("cross-origin: %v with %d calls to the caller's check, want ErrRedirect and 0", err, calls)
 	}
-	if err := got.CheckRedirect(req("https://api.example.com/v2/y"), via); err != nil || calls != 1 {
+	if err := tr.checkRedirect(req(http.MethodGet, "https://api.example.com/v2/y"), via); err != nil || calls != 1 {
 		t.Errorf("same origin: %v with %d calls to the caller's check, want nil and 1", err, calls)
 	}
-	// Without a check of the caller's, ten redirects are the limit.
-	def := New(Config{HTTPClient: &http.Client{}}).HTTPClient()
+	// A POST that a 302 turned into a GET is refused, before the caller's check.
+	post := []*http.Request{req(http.MethodPost, "https://api.example.com/v1/x")}
+	if err := tr.checkRedirect(req(http.MethodGet, "https://api.example.com/v1/x"), post); !errors.Is(err, ErrRedirect) || calls != 1 {
+		t.Errorf("method change: %v with %d calls to the caller's check, want ErrRedirect and still 1", err, calls)
+	}
+	// A client the Transport owns gets the policy itself; ten redirects are
+	// the limit.
+	own := &http.Client{}
+	New(Config{HTTPClient: own, OwnsHTTPClient: true})
+	if own.CheckRedirect == nil {
+		t.Fatal("an owned client has no CheckRedirect")
+	}
 	for n := 1; n <= 10; n++ {
 		via := make([]*http.Request, n)
 		for i := range via {
-			via[i] = req("https://api.example.com/v1/x")
+			via[i] = req(http.MethodGet, "https://api.example.com/v1/x")
 		}
-		if err := def.CheckRedirect(req("https://api.example.com/y"), via); (err != nil) != (n == 10) {
+		if err := own.CheckRedirect(req(http.MethodGet, "https://api.example.com/y"), via); (err != nil) != (n == 10) {
 			t.Errorf("after %d redirects: %v", n, err)
 		}
 	}
