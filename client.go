@@ -84,9 +84,9 @@ func New(opts ...Option) (*Client, error) {
 	}, nil
 }
 
-// HTTPClient returns the *http.Client the Client sends with: a shallow copy of
-// the one given to WithHTTPClient (or the default) with a same-origin redirect
-// policy. Tests hand it to httpmock.ActivateNonDefault.
+// HTTPClient returns the *http.Client the Client sends with: the one given
+// to WithHTTPClient, or the default. Tests hand it to
+// httpmock.ActivateNonDefault.
 func (c *Client) HTTPClient() *http.Client { return c.tr.HTTPClient() }
 
 // checkBaseURL returns the base URL without a trailing slash.

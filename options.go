@@ -76,9 +76,11 @@ func WithOrganization(orgID string) Option {
 
 // WithHTTPClient sets the http.Client to send requests with. The default is a
 // pooled transport from go-cleanhttp that keeps up to 100 idle connections per
-// host, so many goroutines can share one Client. The client uses a shallow copy of hc whose
-// CheckRedirect refuses other origins before deferring to hc's own; hc itself
-// is not modified. Client.HTTPClient returns the copy.
+// host, so many goroutines can share one Client. hc is used as it is and never
+// modified: each attempt goes through a shallow copy of it whose CheckRedirect
+// refuses other origins and method changes before deferring to hc's own, so
+// later changes to hc (httpmock.ActivateNonDefault(hc), a new Transport)
+// still apply. Client.HTTPClient returns hc.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {
@@ -153,13 +155,13 @@ func WithRequestTimeout(d time.Duration) Option {
 
 // WithRetryBudget sets the retry throttle shared by every call of the client.
 // Each retryable failure spends one token, each other outcome earns back
-// ratio tokens, and retries are made only while more than maxTokens/2 remain.
-// Default (10, 0.1), as in gRPC's retry throttling: against a server that
-// fails everything, N calls make about N attempts rather than 3N.
-// maxTokens 0 disables the throttle.
+// ratio tokens, every second earns one, and retries are made only while more
+// than maxTokens/2 remain. Default (10, 0.1), as in gRPC's retry throttling:
+// against a server that fails everything, N quick calls make about N attempts
+// rather than 3N. maxTokens 0 disables the throttle (ratio is then ignored).
 func WithRetryBudget(maxTokens int, ratio float64) Option {
 	return func(s *settings) error {
-		if maxTokens < 0 || ratio < 0 || ratio > float64(maxTokens) || ratio != ratio {
+		if maxTokens < 0 || (maxTokens > 0 && !(ratio >= 0 && ratio <= float64(maxTokens))) {
 			return &ValidationError{Field: "WithRetryBudget", Reason: "want maxTokens >= 0 and 0 <= ratio <= maxTokens"}
 		}
 		s.budgetTokens, s.budgetRatio = maxTokens, ratio
