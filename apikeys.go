@@ -198,7 +198,9 @@ type ListParams struct {
 func Ptr[T any](v T) *T { return &v }
 
 // Create makes a new key. The secret in the result is returned by the API
-// only this once.
+// only this once. If the key was created but part of the answer could not be
+// decoded, Create returns the CreatedKey (its ID and Secret at least) together
+// with the error: a secret is never lost.
 func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error) {
 	if err := p.check(); err != nil {
 		return nil, err
@@ -214,7 +216,10 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 	defer resp.Release()
 	pk, secret, err := c.mapping.DecodeCreated(resp.Body)
 	if err != nil {
-		return nil, c.decodeErr(op, resp, err)
+		err = c.decodeErr(op, resp, err)
+		if secret == "" {
+			return nil, err
+		}
 	}
 	k := fromPlatform(&pk, nil)
 	// The prefix is printed in place of the secret, so keep it only if it
@@ -224,7 +229,7 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 	if !strings.HasPrefix(secret, prefix) || len(prefix) > len(secret)/2 {
 		prefix = ""
 	}
-	return &CreatedKey{Key: &k, Secret: newSecret(secret, prefix)}, nil
+	return &CreatedKey{Key: &k, Secret: newSecret(secret, prefix)}, err
 }
 
 // Get returns one key.

@@ -52,8 +52,10 @@ func (c *Client) TransitionMany(ctx context.Context, a Action, keyIDs []string, 
 // a key's life). Only a key that could be archived (active, paused or
 // inactive) is rotated.
 //
-// If retiring the old key fails, the new key and its secret are returned
-// together with the error: the secret is never lost.
+// If retiring the old key fails, or the replacement's answer could not be
+// fully decoded, the new key and its secret are returned together with the
+// error (and in the latter case the old key is left as it was): a secret is
+// never lost.
 func (c *Client) Rotate(ctx context.Context, keyID string, grace time.Duration) (*CreatedKey, error) {
 	// A grace shorter than a round trip would ask the server for an expiry
 	// already past, refused after the replacement exists.
@@ -72,7 +74,7 @@ func (c *Client) Rotate(ctx context.Context, keyID string, grace time.Duration) 
 		PermissionMode: old.PermissionMode, Access: old.Access, ProjectID: old.ProjectID,
 	})
 	if err != nil {
-		return nil, err
+		return created, err // a replacement that exists keeps its secret
 	}
 	if grace == 0 {
 		_, err = c.Archive(ctx, keyID)

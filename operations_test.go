@@ -1032,3 +1032,53 @@ func TestRotate_failures(t *testing.T) {
 		assertNoRequest(t, f)
 	})
 }
+
+// A created key whose answer has one field that does not decode still exists
+// on the server: its ID and secret come back with the error.
+func TestCreate_partialDecodeKeepsTheSecret(t *testing.T) {
+	for name, body := range map[string]string{
+		"empty time": `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","last_used_at":""}`,
+		"wrong type": `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","scopes":"not a list"}`,
+		"odd status": `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","created_at":7}`,
+	} {
+		t.Run(name, func(t *testing.T) { createPartial(t, body) })
+	}
+}
+
+func createPartial(t *testing.T, body string) {
+	t.Helper()
+	c, f := newTestClient(t)
+	f.on(http.MethodPost, collURL, reply{status: 201, body: body})
+	created, err := c.Create(t.Context(), apikeys.CreateParams{Name: "ci"})
+	if err == nil || !strings.Contains(err.Error(), "decoding the 201 response") {
+		t.Errorf("err = %v, want the decoding error", err)
+	}
+	if created == nil {
+		t.Fatalf("created = nil with %v: the secret of a key that exists is lost", err)
+	}
+	if created.Key.ID != "k1" || created.Key.Name != "ci" || created.Secret.Reveal() != createdSecret {
+		t.Errorf("created = {ID %q, Name %q}, secret ok %v; want k1, ci, true",
+			created.Key.ID, created.Key.Name, created.Secret.Reveal() == createdSecret)
+	}
+	if s := fmt.Sprintf("%v %+v", err, created); strings.Contains(s, createdSecret) {
+		t.Errorf("printed %q contains the secret", s)
+	}
+}
+
+// A replacement whose answer decodes only in part is returned with its
+// secret, and the old key is left alone: retiring it could leave the caller
+// with no working key if the secret were then mishandled.
+func TestRotate_partialCreateKeepsOldKey(t *testing.T) {
+	c, f := newTestClient(t)
+	f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("active", nil)})
+	f.on(http.MethodPost, collURL, reply{status: 201,
+		body: `{"id":"key_new","key_name":"ci","key":"` + createdSecret + `","created_at":"yesterday"}`})
+	created, err := c.Rotate(t.Context(), "k1", 0)
+	if err == nil || created == nil || created.Key.ID != "key_new" || created.Secret.Reveal() != createdSecret {
+		t.Fatalf("Rotate = %v, %v; want key_new with its secret and the decoding error", created, err)
+	}
+	want := []string{"GET " + collURL + "/k1", "POST " + collURL}
+	if diff := cmp.Diff(want, summarize(f.requests())); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+}

@@ -121,6 +121,8 @@ type Mapping interface {
 	// than a permanent delete, whose answer the client does not decode.
 	DecodeKey(op *Operation, body []byte) (Key, error)
 	// DecodeCreated decodes the answer to a Create: the key and its secret.
+	// With an error, a non-empty secret means the key exists and the Key
+	// holds what could be decoded of it (at least its ID).
 	DecodeCreated(body []byte) (Key, string, error)
 	// DecodeList decodes one page and the cursor of the next ("" at the end).
 	DecodeList(op *Operation, body []byte) (keys []Key, next string, err error)

@@ -205,14 +205,26 @@ func (Mapping) DecodeKey(_ *platform.Operation, body []byte) (platform.Key, erro
 	return w.key(), nil
 }
 
-// DecodeCreated decodes a key object with the secret in "key".
+// DecodeCreated decodes a key object with the secret in "key". The key now
+// exists on the server, so a field that fails to decode must not cost its
+// secret: then the ID, name, prefix and secret are returned with the error.
 func (Mapping) DecodeCreated(body []byte) (platform.Key, string, error) {
 	var w struct {
 		wireKey
 		Secret string `json:"key"`
 	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return platform.Key{}, "", err
+	err := json.Unmarshal(body, &w)
+	if err != nil {
+		var least struct {
+			ID     string `json:"id"`
+			Name   string `json:"key_name"`
+			Prefix string `json:"key_prefix"`
+			Secret string `json:"key"`
+		}
+		if json.Unmarshal(body, &least) != nil || least.ID == "" || least.Secret == "" {
+			return platform.Key{}, "", err
+		}
+		return platform.Key{ID: least.ID, Name: least.Name, Prefix: least.Prefix}, least.Secret, err
 	}
 	if w.ID == "" || w.Secret == "" {
 		return platform.Key{}, "", errNoSecret
