@@ -255,8 +255,11 @@ func (c *Client) Update(ctx context.Context, keyID string, p UpdateParams) (*Key
 
 // List returns every key that p selects, following every page. Iteration
 // stops at the first error, which is yielded with a nil key. Pages are
-// fetched as the loop reaches them, so memory stays bounded by one page; keys
-// created or deleted during the loop may shift page boundaries.
+// fetched as the loop reaches them, so memory stays bounded by one page.
+// Pages are numbered, so changing the set being listed during the loop
+// (creating or deleting keys, or pausing keys listed by Status: active)
+// shifts later pages and skips keys: collect the IDs first, then act on them,
+// with TransitionMany for instance.
 //
 //	for key, err := range client.List(ctx, apikeys.ListParams{}) {
 //		if err != nil {

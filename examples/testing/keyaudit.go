@@ -5,6 +5,7 @@ package keyaudit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -13,25 +14,33 @@ import (
 
 // PauseIdle pauses every active key that has not been used for idle: never
 // used and created before now-idle, or last used before now-idle. It returns
-// the IDs it paused.
+// the IDs it paused and, joined, the errors of those it could not pause.
+//
+// It lists first and pauses after: pausing inside the loop would shrink the
+// "active" set under the pages still to come, and keys would be skipped.
 func PauseIdle(ctx context.Context, c *apikeys.Client, now time.Time, idle time.Duration) ([]string, error) {
 	cutoff := now.Add(-idle)
-	var paused []string
+	var idleIDs []string
 	for k, err := range c.List(ctx, apikeys.ListParams{Status: apikeys.StatusActive}) {
 		if err != nil {
-			return paused, fmt.Errorf("keyaudit: %w", err)
+			return nil, fmt.Errorf("keyaudit: %w", err)
 		}
 		lastSeen := k.CreatedAt
 		if k.LastUsedAt != nil {
 			lastSeen = *k.LastUsedAt
 		}
-		if !lastSeen.Before(cutoff) {
+		if lastSeen.Before(cutoff) {
+			idleIDs = append(idleIDs, k.ID)
+		}
+	}
+	var paused []string
+	var errs []error
+	for _, r := range c.TransitionMany(ctx, apikeys.ActionPause, idleIDs, 8) {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("keyaudit: pausing %s: %w", r.KeyID, r.Err))
 			continue
 		}
-		if _, err := c.Pause(ctx, k.ID); err != nil {
-			return paused, fmt.Errorf("keyaudit: pausing %s: %w", k.ID, err)
-		}
-		paused = append(paused, k.ID)
+		paused = append(paused, r.KeyID)
 	}
-	return paused, nil
+	return paused, errors.Join(errs...)
 }

@@ -2,6 +2,7 @@ package keyaudit_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -60,6 +61,31 @@ func TestPauseIdle(t *testing.T) {
 	}
 	if k.Status != apikeys.StatusPaused {
 		t.Errorf("old key is %q; want paused", k.Status)
+	}
+}
+
+// Enough keys for two pages: none is skipped while the active set shrinks.
+func TestPauseIdleAcrossPages(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	srv := apikeystest.NewServer(apikeystest.WithClock(clk.Now))
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 150
+	for i := range n {
+		if _, err := c.Create(t.Context(), apikeys.CreateParams{Name: fmt.Sprintf("k%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clk.Advance(60 * 24 * time.Hour)
+	paused, err := keyaudit.PauseIdle(t.Context(), c, clk.Now(), 30*24*time.Hour)
+	if err != nil || len(paused) != n {
+		t.Fatalf("PauseIdle paused %d keys (err %v); want %d", len(paused), err, n)
+	}
+	for k, err := range c.List(t.Context(), apikeys.ListParams{Status: apikeys.StatusActive}) {
+		t.Errorf("still active: %v %v", k.ID, err)
 	}
 }
 
