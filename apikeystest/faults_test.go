@@ -187,9 +187,10 @@ func TestRequests(t *testing.T) {
 		t.Fatalf("new server has %d requests", len(got))
 	}
 	id := createNamed(t, s, "x")
+	idem := s.Requests()[0].Header.Get("Idempotency-Key")
 	s.FailNext(1, 500, 0)
 	mustDo(t, s, call{method: "GET", path: keyPath(s.OrgID, id) + "?a=1&a=2"}, 500)
-	mustDo(t, s, call{method: "PATCH", path: "/organizations/o%2Fx/api-keys/k%3F", body: `{}`, header: hdr("X-API-Key", "nope")}, 401)
+	mustDo(t, s, call{method: "PATCH", path: "/organizations/o%2Fx/api-keys/k%3F", body: `{}`, header: hdr("X-API-Key", "nope", "Idempotency-Key", "idem-3")}, 401)
 
 	got := s.Requests()
 	type short struct {
@@ -203,9 +204,9 @@ func TestRequests(t *testing.T) {
 		shorts = append(shorts, short{r.Method, r.Path, r.Query, string(r.Body), r.Header.Get("X-API-Key"), r.Header.Get("Idempotency-Key")})
 	}
 	want := []short{
-		{"POST", "/v1/organizations/org_test/api-keys", url.Values{}, `{"key_name":"x"}`, s.AdminKey, ""},
+		{"POST", "/v1/organizations/org_test/api-keys", url.Values{}, `{"key_name":"x"}`, s.AdminKey, idem},
 		{"GET", "/v1/organizations/org_test/api-keys/" + id, url.Values{"a": {"1", "2"}}, "", s.AdminKey, ""},
-		{"PATCH", "/v1/organizations/o%2Fx/api-keys/k%3F", url.Values{}, `{}`, "nope", ""},
+		{"PATCH", "/v1/organizations/o%2Fx/api-keys/k%3F", url.Values{}, `{}`, "nope", "idem-3"},
 	}
 	if diff := cmp.Diff(want, shorts); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)

@@ -196,11 +196,14 @@ func (s *Server) handle(in *incoming, now time.Time) *response {
 		return validationError("query", "malformed query string").response(reqID, now)
 	}
 
-	idemKey := r.Header.Get("Idempotency-Key")
-	if idemKey == "" || !idempotent(r.Method) {
+	if !idempotent(r.Method) {
 		return s.operate(r.Method, rt, rec, now).response(reqID, now)
 	}
-	if len(idemKey) > maxIdemKey {
+	idemKey := r.Header.Get("Idempotency-Key")
+	switch {
+	case idemKey == "":
+		return validationError("Idempotency-Key", "is required on POST, PATCH and DELETE").response(reqID, now)
+	case len(idemKey) > maxIdemKey:
 		return validationError("Idempotency-Key", "must be at most 255 bytes").response(reqID, now)
 	}
 	scope := idemScope(credential, idemKey)

@@ -3,6 +3,7 @@ package apikeystest
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -123,6 +124,9 @@ func (c call) request(s *Server) *http.Request {
 	r.Header.Set("Accept", "application/json")
 	if c.body != "" {
 		r.Header.Set("Content-Type", "application/json")
+	}
+	if idempotent(c.method) { // as every client must; "-" in c.header removes it
+		r.Header.Set("Idempotency-Key", rand.Text())
 	}
 	for i := 0; i+1 < len(c.header); i += 2 {
 		if c.header[i+1] == "-" {

@@ -185,3 +185,29 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		t.Errorf("%v keys, want 1", n)
 	}
 }
+
+// A mutation without an Idempotency-Key is refused and not applied: a retry
+// of it could otherwise be applied twice.
+func TestIdempotencyKeyRequired(t *testing.T) {
+	s, _ := newTestServer(t)
+	id := createNamed(t, s, "k")
+	for _, c := range []call{
+		{method: "POST", path: keysPath(s.OrgID), body: `{"key_name":"x"}`},
+		{method: "PATCH", path: keyPath(s.OrgID, id), body: `{"key_name":"y"}`},
+		{method: "POST", path: keyPath(s.OrgID, id) + "/pause"},
+		{method: "DELETE", path: keyPath(s.OrgID, id)},
+	} {
+		c.header = hdr("Idempotency-Key", "-")
+		rp := mustDo(t, s, c, http.StatusUnprocessableEntity)
+		if got := rp.errDetails(t)["field"]; got != "Idempotency-Key" {
+			t.Errorf("%s %s: details.field = %v, want Idempotency-Key", c.method, c.path, got)
+		}
+	}
+	get := mustDo(t, s, call{method: "GET", path: keyPath(s.OrgID, id)}, http.StatusOK)
+	if o := get.obj(t); o["key_name"] != "k" || o["status"] != "active" {
+		t.Errorf("the refused requests changed the key: %v", o)
+	}
+	if n := len(mustDo(t, s, call{method: "GET", path: keysPath(s.OrgID)}, http.StatusOK).obj(t)["api_keys"].([]any)); n != 1 {
+		t.Errorf("%d keys, want 1: the refused create was applied", n)
+	}
+}

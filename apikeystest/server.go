@@ -24,6 +24,9 @@
 //     Bodies over 1 MiB get 413 with code VALIDATION_ERROR.
 //   - A present query parameter must be valid: "page=" is refused, not
 //     defaulted.
+//   - POST, PATCH and DELETE without an Idempotency-Key get 422
+//     VALIDATION_ERROR (field "Idempotency-Key"): every mutation the SDK
+//     sends carries one, and a client that forgets it could apply a retry twice.
 //   - A revoked key cannot be updated: PATCH answers 400
 //     INVALID_STATE_TRANSITION with details {"from":"revoked","action":"update"}.
 //   - Every successful PATCH sets updated_at, even one that changes nothing.

@@ -260,6 +260,9 @@ func TestListener(t *testing.T) {
 		if body != "" {
 			req.Header.Set("Content-Type", "application/json")
 		}
+		if method != "GET" {
+			req.Header.Set("Idempotency-Key", randomHex(16))
+		}
 		resp, err := hc.Do(req)
 		if err != nil {
 			t.Fatal(err)
