@@ -106,8 +106,8 @@ func fromPlatform(p *platform.Key, arena *[]Action) Key {
 
 // CreatedKey is a new key and its secret, which the API returns only once.
 type CreatedKey struct {
-	Key    *Key
-	Secret Secret
+	Key    *Key   `json:"key"`
+	Secret Secret `json:"secret"` // marshals as the redacted form
 }
 
 // CreateParams are the settings of a new key. Only Name is required.
@@ -133,10 +133,19 @@ func (p *CreateParams) check() error {
 		return &ValidationError{Field: "Access", Reason: "is required when PermissionMode is restricted"}
 	case p.ExpiresAt != nil && p.ExpiresAt.IsZero():
 		return &ValidationError{Field: "ExpiresAt", Reason: "is the zero time; leave it nil for no expiry"}
+	case p.ExpiresAt != nil && !rfc3339Year(*p.ExpiresAt):
+		return &ValidationError{Field: "ExpiresAt", Reason: "must be within the years 1 to 9999"}
 	case slices.Contains(p.Scopes, ""):
 		return &ValidationError{Field: "Scopes", Reason: "must not hold an empty scope"}
 	}
 	return checkLimit(p.UsageLimitCHF)
+}
+
+// rfc3339Year reports whether t can be written in RFC 3339, which has four
+// digits for the year; json.Marshal fails on any other.
+func rfc3339Year(t time.Time) bool {
+	y := t.Year()
+	return y >= 1 && y <= 9999
 }
 
 func checkLimit(limit *float64) error {
@@ -173,6 +182,8 @@ func (p *UpdateParams) check() error {
 		return &ValidationError{Field: "ExpiresAt", Reason: "conflicts with ClearExpiresAt"}
 	case p.ExpiresAt != nil && p.ExpiresAt.IsZero():
 		return &ValidationError{Field: "ExpiresAt", Reason: "is the zero time; use ClearExpiresAt to remove the expiry"}
+	case p.ExpiresAt != nil && !rfc3339Year(*p.ExpiresAt):
+		return &ValidationError{Field: "ExpiresAt", Reason: "must be within the years 1 to 9999"}
 	case slices.Contains(p.Scopes, ""):
 		return &ValidationError{Field: "Scopes", Reason: "must not hold an empty scope"}
 	case p.UsageLimitCHF != nil && p.ClearUsageLimit:

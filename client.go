@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/hashicorp/go-cleanhttp"
@@ -132,7 +131,7 @@ func checkID(field, id string) error {
 		reason = "is longer than 256 bytes"
 	case !utf8.ValidString(id):
 		reason = "is not valid UTF-8"
-	case strings.ContainsFunc(id, unicode.IsControl):
+	case hasControl(id):
 		reason = "contains control characters"
 	default:
 		return nil
@@ -180,9 +179,32 @@ func (c *Client) apiError(resp *transport.Response) *APIError {
 	if env, ok := c.mapping.DecodeError(resp.StatusCode, resp.Header, resp.Body); ok {
 		e.Code, e.Message, e.SystemMessage = c.scrubString(env.Code), c.scrubString(env.Message), c.scrubString(env.SystemMessage)
 		e.Type, e.TraceID = c.scrubString(env.Type), c.scrubString(env.TraceID)
-		e.Timestamp, e.Details = env.Timestamp, env.Details
+		e.Timestamp, e.Details = env.Timestamp, c.scrubDetails(env.Details)
 	}
 	return e
+}
+
+// scrubDetails replaces the credential in every string of an envelope's
+// details, however deep.
+func (c *Client) scrubDetails(d map[string]any) map[string]any {
+	var walk func(v any) any
+	walk = func(v any) any {
+		switch v := v.(type) {
+		case string:
+			return c.scrubString(v)
+		case map[string]any:
+			for k, x := range v {
+				v[k] = walk(x)
+			}
+		case []any:
+			for i, x := range v {
+				v[i] = walk(x)
+			}
+		}
+		return v
+	}
+	walk(d)
+	return d
 }
 
 // scrub copies an error body, replacing the credential if a server echoed
@@ -199,7 +221,9 @@ func (c *Client) scrub(body []byte) []byte {
 			break
 		}
 	}
-	return []byte(s)
+	// A credential shorter than the marker makes the text grow: keep the
+	// promise of at most MaxErrorBody bytes.
+	return []byte(s[:min(len(s), transport.MaxErrorBody)])
 }
 
 func (c *Client) scrubString(s string) string {

@@ -278,6 +278,15 @@ func TestAPIError_credentialIsScrubbed(t *testing.T) {
 			},
 		},
 		{
+			name: "echoed in details, however deep",
+			body: `{"success":false,"error":{"code":"INVALID_API_KEY","details":{"header":"` + testCredential + `","seen":[{"value":"x ` + testCredential + `"}],"n":3}}}`,
+			wantErr: &apikeys.APIError{
+				StatusCode: 401, Code: "INVALID_API_KEY", RequestID: "req_test", Attempts: 1,
+				Details: map[string]any{"header": "[REDACTED]", "seen": []any{map[string]any{"value": "x [REDACTED]"}}, "n": 3.0},
+				Body:    []byte(`{"success":false,"error":{"code":"INVALID_API_KEY","details":{"header":"[REDACTED]","seen":[{"value":"x [REDACTED]"}],"n":3}}}`),
+			},
+		},
+		{
 			name:   "echoed in code and X-Request-Id",
 			body:   `{"success":false,"error":{"code":"` + testCredential + `","message":"m"}}`,
 			header: map[string]string{"X-Request-Id": testCredential},
@@ -297,7 +306,7 @@ func TestAPIError_credentialIsScrubbed(t *testing.T) {
 					t.Errorf("APIError (-want +got):\n%s", diff)
 				}
 			}
-			for _, s := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), apiErr.Message, apiErr.SystemMessage, string(apiErr.Body)} {
+			for _, s := range []string{err.Error(), fmt.Sprintf("%v", err), fmt.Sprintf("%+v", err), fmt.Sprint(apiErr.Details), apiErr.Message, apiErr.SystemMessage, string(apiErr.Body)} {
 				if strings.Contains(s, testCredential) {
 					t.Errorf("%q contains the credential", s)
 				}
@@ -306,6 +315,21 @@ func TestAPIError_credentialIsScrubbed(t *testing.T) {
 				t.Errorf("errors.Is(err, ErrUnauthorized) = false")
 			}
 		})
+	}
+}
+
+// A credential shorter than "[REDACTED]" makes the scrubbed body longer;
+// Body still keeps to 4 KiB.
+func TestAPIError_shortCredentialKeepsBodyBounded(t *testing.T) {
+	c, f := newTestClient(t, apikeys.WithAPIKey("e"))
+	f.on(http.MethodGet, collURL+"/k1", reply{status: 404, body: strings.Repeat("e", 10_000)})
+	_, err := c.Get(t.Context(), "k1")
+	var apiErr *apikeys.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want an *APIError", err)
+	}
+	if len(apiErr.Body) != 4096 || !strings.HasPrefix(string(apiErr.Body), "[REDACTED][REDACTED]") {
+		t.Errorf("Body is %d bytes starting %.30q, want 4096 bytes of [REDACTED]", len(apiErr.Body), apiErr.Body)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Option configures a Client in New. An Option that is given an invalid value
@@ -183,6 +184,8 @@ func WithInsecureHTTP() Option {
 	return func(s *settings) error { s.insecureHTTP = true; return nil }
 }
 
+// hasControl reports control characters, which no header value, key ID or
+// organization ID may hold.
 func hasControl(s string) bool {
-	return strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	return strings.ContainsFunc(s, unicode.IsControl)
 }

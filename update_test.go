@@ -189,3 +189,18 @@ func TestUpdate_invalidParamsBeforeInvalidID(t *testing.T) {
 	}
 	assertNoRequest(t, f)
 }
+
+// Times json.Marshal cannot write are refused locally, as invalid parameters,
+// not as an encoding failure after the call began.
+func TestExpiresAtOutsideRFC3339(t *testing.T) {
+	want := apikeys.ValidationError{Field: "ExpiresAt", Reason: "must be within the years 1 to 9999"}
+	c, f := newTestClient(t)
+	for _, y := range []int{0, 10000} {
+		when := time.Date(y, 6, 1, 0, 0, 0, 0, time.UTC)
+		_, err := c.Update(t.Context(), "k1", apikeys.UpdateParams{ExpiresAt: &when})
+		assertValidationError(t, err, want)
+		_, err = c.Create(t.Context(), apikeys.CreateParams{Name: "n", ExpiresAt: &when})
+		assertValidationError(t, err, want)
+	}
+	assertNoRequest(t, f)
+}

@@ -187,7 +187,7 @@ func (w *wireKey) key() platform.Key {
 	}
 }
 
-// errNoKey is a 2xx body without a key object in it.
+// Bodies that decode but lack what the operation must return.
 var (
 	errNoKey    = errors.New("reference: response holds no key object")
 	errNoSecret = errors.New("reference: create response holds no key or no secret")
@@ -269,7 +269,6 @@ type envelope struct {
 		TraceID       string          `json:"trace_id"`
 		Timestamp     json.RawMessage `json:"timestamp"`
 		Details       json.RawMessage `json:"details"`
-		Status        json.RawMessage `json:"status"`
 	} `json:"error"`
 }
 
