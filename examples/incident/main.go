@@ -67,8 +67,9 @@ func run(ctx context.Context, c *apikeys.Client, match string, concurrency int, 
 		}
 	}
 
-	// TransitionMany in batches, so a person watching sees progress.
-	const batch = 16
+	// TransitionMany in batches, so a person watching sees progress; a batch
+	// is a few rounds of the concurrency, so it rarely waits on one slow key.
+	batch := max(16, 4*concurrency)
 	results := make([]apikeys.Result, 0, len(ids))
 	failed := 0
 	for start := 0; start < len(ids); start += batch {

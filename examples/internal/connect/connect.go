@@ -5,6 +5,7 @@
 package connect
 
 import (
+	"errors"
 	"os"
 
 	"github.com/apikeys-go/apikeys"
@@ -23,7 +24,18 @@ const (
 // to the in-memory server (which the examples may seed with demo keys).
 func Client(opts ...apikeys.Option) (c *apikeys.Client, where string, embedded bool, closeFn func(), err error) {
 	base, key, org := os.Getenv(EnvBaseURL), os.Getenv(EnvAPIKey), os.Getenv(EnvOrg)
-	if base != "" && key != "" && org != "" {
+	set := 0
+	for _, v := range []string{base, key, org} {
+		if v != "" {
+			set++
+		}
+	}
+	switch set {
+	case 1, 2:
+		// Falling back to the fake here would let a typo send a person's
+		// incident response to an in-memory server.
+		return nil, "", false, nil, errors.New("set all of " + EnvBaseURL + ", " + EnvAPIKey + " and " + EnvOrg + ", or none")
+	case 3:
 		opts = append([]apikeys.Option{
 			apikeys.WithBaseURL(base), apikeys.WithAPIKey(key), apikeys.WithOrganization(org),
 		}, opts...)
