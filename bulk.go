@@ -52,6 +52,9 @@ func (c *Client) TransitionMany(ctx context.Context, a Action, keyIDs []string, 
 // a key's life). Only a key that could be archived (active, paused or
 // inactive) is rotated.
 //
+// now is the client's clock: against a server whose clock runs ahead by more
+// than grace, the new expiry is already past and retiring fails as below.
+//
 // If retiring the old key fails, or the replacement's answer could not be
 // fully decoded, the new key and its secret are returned together with the
 // error (and in the latter case the old key is left as it was): a secret is
