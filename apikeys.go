@@ -42,19 +42,19 @@ func (m PermissionMode) Valid() bool {
 // return that once, in CreatedKey. Its JSON form (for your own logs and
 // caches) is the SDK's, not any platform's wire format.
 type Key struct {
-	ID             string         `json:"id"`
-	OrganizationID string         `json:"organization_id"`
-	Name           string         `json:"name"`
-	Prefix         string         `json:"prefix"` // the secret's public first characters
-	Status         Status         `json:"status"`
+	ID             string         `json:"id"`              // the key's ID, for every per-key call
+	OrganizationID string         `json:"organization_id"` // the organization that owns it
+	Name           string         `json:"name"`            // the name given at Create or Update
+	Prefix         string         `json:"prefix"`          // the secret's public first characters
+	Status         Status         `json:"status"`          // where it is in its life; see Status
 	Scopes         []string       `json:"scopes,omitempty"`
 	UsageLimitCHF  *float64       `json:"usage_limit_chf,omitempty"` // nil: no limit
 	PermissionMode PermissionMode `json:"permission_mode,omitempty"`
 	// Access maps a resource to the access a restricted key has to it.
 	Access    map[string]string `json:"access,omitempty"`
 	ProjectID string            `json:"project_id,omitempty"` // "": all projects
-	CreatedBy string            `json:"created_by,omitempty"`
-	UpdatedBy string            `json:"updated_by,omitempty"`
+	CreatedBy string            `json:"created_by,omitempty"` // who created it, as the server names them
+	UpdatedBy string            `json:"updated_by,omitempty"` // who changed it last
 	CreatedAt time.Time         `json:"created_at"`
 	UpdatedAt time.Time         `json:"updated_at"`
 	// The nil times did not happen (or, for ExpiresAt, never will).
@@ -112,11 +112,11 @@ type CreatedKey struct {
 
 // CreateParams are the settings of a new key. Only Name is required.
 type CreateParams struct {
-	Name           string
-	Scopes         []string
-	UsageLimitCHF  *float64   // nil: no limit
-	ExpiresAt      *time.Time // nil: never expires
-	PermissionMode PermissionMode
+	Name           string         // required
+	Scopes         []string       // what the key may do; none is an empty list
+	UsageLimitCHF  *float64       // nil: no limit
+	ExpiresAt      *time.Time     // nil: never expires
+	PermissionMode PermissionMode // "": the server's default (all)
 	// Access is required, and must not be empty, when PermissionMode is
 	// PermissionRestricted.
 	Access    map[string]string
@@ -163,15 +163,15 @@ func checkLimit(limit *float64) error {
 // expiry and ClearUsageLimit the limit; setting one together with ExpiresAt
 // (or UsageLimitCHF) is refused locally with a *ValidationError.
 type UpdateParams struct {
-	Name            *string
-	Scopes          []string
-	UsageLimitCHF   *float64
-	ClearUsageLimit bool
-	ExpiresAt       *time.Time
-	ClearExpiresAt  bool
-	PermissionMode  *PermissionMode
-	Access          map[string]string
-	ProjectID       *string // Ptr(""): all projects
+	Name            *string           // nil: keep; must not point to ""
+	Scopes          []string          // nil: keep; []string{}: clear
+	UsageLimitCHF   *float64          // nil: keep
+	ClearUsageLimit bool              // remove the limit; not with UsageLimitCHF
+	ExpiresAt       *time.Time        // nil: keep
+	ClearExpiresAt  bool              // remove the expiry; not with ExpiresAt
+	PermissionMode  *PermissionMode   // nil: keep
+	Access          map[string]string // nil: keep; map[string]string{}: clear
+	ProjectID       *string           // nil: keep; Ptr(""): all projects
 }
 
 func (p *UpdateParams) check() error {

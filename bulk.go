@@ -10,9 +10,9 @@ import (
 
 // Result is the outcome of one key in TransitionMany.
 type Result struct {
-	KeyID string
-	Key   *Key  // the key after the action; nil on error and for ActionDelete
-	Err   error // nil on success
+	KeyID string // the ID as given, in the order given
+	Key   *Key   // the key after the action; nil on error and for ActionDelete
+	Err   error  // nil on success
 }
 
 // TransitionMany applies action a to every key in keyIDs with at most

@@ -94,8 +94,9 @@ func (e *APIError) Error() string {
 }
 
 // Is reports whether the error matches target, one of the sentinel errors.
-// The error code decides first; the status code second, so a 400 with code
-// INVALID_STATE_TRANSITION matches ErrInvalidTransition.
+// Both the error code and the status code are consulted, and an error may
+// match more than one sentinel: a 409 with code INVALID_STATE_TRANSITION is
+// both ErrInvalidTransition and ErrConflict.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
@@ -122,8 +123,8 @@ func (e *APIError) Is(target error) bool {
 // the key's current status. It matches ErrInvalidTransition. Returned by
 // Status.Next and by Client.Transition, which sends no request in that case.
 type TransitionError struct {
-	From   Status
-	Action Action
+	From   Status // the key's status when the action was refused
+	Action Action // the refused action
 }
 
 // Error says which action was refused from which status.
@@ -141,8 +142,8 @@ func (e *TransitionError) Is(target error) bool { return target == ErrInvalidTra
 // sent. Field names the parameter (e.g. "keyID", "ExpiresAt"); Reason says what
 // is wrong with it, without repeating the value. It matches ErrInvalidParams.
 type ValidationError struct {
-	Field  string
-	Reason string
+	Field  string // the parameter or option, e.g. "ExpiresAt", "keyID", "WithBaseURL"
+	Reason string // what is wrong, never the value itself
 }
 
 // Error names the field and the reason, never the value.

@@ -171,8 +171,9 @@ func WithRetryBudget(maxTokens int, ratio float64) Option {
 }
 
 // WithLogger logs one debug line per attempt (method, path, status, attempt,
-// duration, request ID) and each retry decision. Header values, bodies,
-// secrets and the credential are never logged. nil (the default) is silent.
+// duration, the response's X-Request-Id) and each retry decision. Request
+// header values, bodies, queries, secrets and the credential are never
+// logged. nil (the default) is silent.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error { s.logger = l; return nil }
 }

@@ -61,9 +61,7 @@ func run(ctx context.Context, c *apikeys.Client, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("create: %w", err)
 	}
-	// The secret is shown once; printing it directly would only show the
-	// redacted form, so the example never reveals it.
-	fmt.Fprintf(tw, "create\t%s\t%s\tsecret %v\n", created.Key.Status, "never", created.Secret)
+	row("create", created.Key)
 	id := created.Key.ID
 
 	steps := []struct {
@@ -100,5 +98,9 @@ func run(ctx context.Context, c *apikeys.Client, out io.Writer) error {
 		return fmt.Errorf("after delete, get = %v; want ErrNotFound", err)
 	}
 	fmt.Fprintln(tw, "delete\tgone\t\t(get answers ErrNotFound)")
+	tw.Flush()
+	// The secret is returned this once. Printing it shows only the public
+	// prefix; Reveal() would return it, to store, which this example does not.
+	fmt.Fprintf(out, "\nsecret of the created key, as printed: %v\n", created.Secret)
 	return nil
 }

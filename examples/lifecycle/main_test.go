@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -32,7 +33,8 @@ func TestRun(t *testing.T) {
 		{"revoke", "revoked", "never", "delete"},
 		{"delete", "gone"},
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")[1:]
+	table, _, _ := strings.Cut(out.String(), "\n\n")
+	lines := strings.Split(strings.TrimSpace(table), "\n")[1:]
 	if len(lines) != len(want) {
 		t.Fatalf("got %d rows, want %d:\n%s", len(lines), len(want), out.String())
 	}
@@ -45,8 +47,13 @@ func TestRun(t *testing.T) {
 			}
 		}
 	}
-	if strings.Contains(out.String(), "ak_live_") && !strings.Contains(out.String(), "[REDACTED]") {
-		t.Errorf("secret printed unredacted:\n%s", out.String())
+	// The fake's secrets are "ak_live_" and 64 hex digits, of which the
+	// printed prefix shows 4; more than that is a leak.
+	if leak := regexp.MustCompile(`ak_live_[0-9a-f]{5,}`).FindString(out.String()); leak != "" {
+		t.Errorf("secret printed: %q in\n%s", leak, out.String())
+	}
+	if !regexp.MustCompile(`secret of the created key, as printed: ak_live_[0-9a-f]{4}\[REDACTED\]`).MatchString(out.String()) {
+		t.Errorf("the redacted secret line is missing:\n%s", out.String())
 	}
 	var creates int
 	for _, r := range srv.Requests() {
