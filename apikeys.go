@@ -233,12 +233,12 @@ func (c *Client) Create(ctx context.Context, p CreateParams) (*CreatedKey, error
 		}
 	}
 	k := fromPlatform(&pk, nil)
-	// The prefix is printed in place of the secret, so keep it only if it
-	// really is a proper prefix: a server echoing the whole secret as its
-	// prefix must not make fmt print it.
+	// The prefix is printed in place of the secret and sits in Key, which is
+	// printed and marshaled freely, so keep it only if it really is a short
+	// prefix: a server echoing the secret as its prefix must not leak it.
 	prefix := k.Prefix
 	if !strings.HasPrefix(secret, prefix) || len(prefix) > len(secret)/2 {
-		prefix = ""
+		prefix, k.Prefix = "", ""
 	}
 	return &CreatedKey{Key: &k, Secret: newSecret(secret, prefix)}, err
 }

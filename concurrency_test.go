@@ -2,6 +2,7 @@ package apikeys_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -114,6 +115,52 @@ func TestConcurrentRetries(t *testing.T) {
 	for k, hits := range byKey {
 		if k == "" || len(hits) != 2 || hits[0].Path != hits[1].Path {
 			t.Errorf("Idempotency-Key %q: %d requests, want 2 for one key", k, len(hits))
+		}
+	}
+}
+
+// A context canceled in the middle of TransitionMany stops it: the keys not
+// yet started report context.Canceled and send nothing. The server cancels
+// while it handles the third request, so with one worker exactly three
+// requests may reach it, whatever the machine's speed.
+func TestTransitionManyCanceledMidRun(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	srv := newRelServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 3 {
+			cancel()
+		}
+		relOK(w, r)
+	})
+	ids := make([]string, 20)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("key_%d", i)
+	}
+	results := relClient(t, srv.URL).TransitionMany(ctx, apikeys.ActionPause, ids, 1)
+	hits := srv.Hits()
+	if len(hits) != 3 {
+		t.Errorf("server saw %d requests, want 3 (none after the cancel)", len(hits))
+	}
+	for i, h := range hits[:min(len(hits), 3)] {
+		if want := relCollection + "/" + ids[i] + "/pause"; h.Method != http.MethodPost || h.Path != want {
+			t.Errorf("request %d: %s %s, want POST %s", i+1, h.Method, h.Path, want)
+		}
+	}
+	if len(results) != len(ids) {
+		t.Fatalf("%d results, want %d", len(results), len(ids))
+	}
+	for i, r := range results {
+		switch {
+		case r.KeyID != ids[i]:
+			t.Errorf("results[%d].KeyID = %q, want %q", i, r.KeyID, ids[i])
+		case i < 2 && (r.Err != nil || r.Key == nil || r.Key.Status != apikeys.StatusPaused):
+			t.Errorf("results[%d] = %+v, want %s paused", i, r, ids[i])
+		case i == 2 && r.Err != nil && !errors.Is(r.Err, context.Canceled):
+			// Canceled while in flight: either outcome is right.
+			t.Errorf("results[2].Err = %v, want nil or context.Canceled", r.Err)
+		case i > 2 && (!errors.Is(r.Err, context.Canceled) || r.Key != nil):
+			t.Errorf("results[%d] = %+v, want context.Canceled and no key", i, r)
 		}
 	}
 }

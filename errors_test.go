@@ -318,6 +318,35 @@ func TestAPIError_credentialIsScrubbed(t *testing.T) {
 	}
 }
 
+// A body cut at 4 KiB inside an echoed credential leaves the credential's
+// beginning at the end of Body, where a whole-credential replace cannot see
+// it: that tail is scrubbed too.
+func TestAPIError_credentialCutAt4KiBIsScrubbed(t *testing.T) {
+	const pad = 4096 - 20 // the cut falls 20 bytes into the credential
+	c, f := newTestClient(t)
+	f.on(http.MethodGet, collURL+"/k1", reply{status: 401, body: strings.Repeat("x", pad) + testCredential})
+	_, err := c.Get(t.Context(), "k1")
+	var apiErr *apikeys.APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %T %v, want an *APIError", err, err)
+	}
+	body := string(apiErr.Body)
+	if len(body) > 4096 {
+		t.Errorf("len(Body) = %d, want at most 4096", len(body))
+	}
+	if !strings.HasSuffix(body, "[REDACTED]") || !strings.HasPrefix(body, strings.Repeat("x", pad)) {
+		t.Errorf("Body ends %q, want the padding and then [REDACTED]", body[max(0, len(body)-40):])
+	}
+	for what, s := range map[string]string{"Body": body, "Error()": err.Error(), "%+v": fmt.Sprintf("%+v", err)} {
+		if strings.Contains(s, testCredential[:12]) {
+			t.Errorf("%s holds the credential's beginning %q: ...%s", what, testCredential[:12], s[max(0, len(s)-40):])
+		}
+	}
+	if apiErr.StatusCode != 401 || !errors.Is(err, apikeys.ErrUnauthorized) {
+		t.Errorf("StatusCode %d, ErrUnauthorized %v; want 401, true", apiErr.StatusCode, errors.Is(err, apikeys.ErrUnauthorized))
+	}
+}
+
 // A credential shorter than "[REDACTED]" makes the scrubbed body longer;
 // Body still keeps to 4 KiB.
 func TestAPIError_shortCredentialKeepsBodyBounded(t *testing.T) {

@@ -268,6 +268,76 @@ func TestCreateTruncatedBodyHidesSecret(t *testing.T) {
 	})
 }
 
+// The secret's redacted form shows the key's public prefix, so Create keeps
+// the server's key_prefix only when it really is a short prefix of the
+// secret: at most half of it. A server that echoes the whole secret (or most
+// of it) as key_prefix must not make fmt, JSON or slog print it, and a
+// key_prefix that is not the secret's beginning is not shown either.
+func TestSecretPrefixGuard(t *testing.T) {
+	for _, c := range []struct {
+		name, prefix, want string
+	}{
+		{"whole secret", relSecret, "[REDACTED]"},
+		{"more than half of the secret", relSecret[:len(relSecret)/2+1], "[REDACTED]"},
+		{"not a prefix of the secret", "sk_live_zzzz", "[REDACTED]"},
+		{"a proper prefix is shown", relPrefix, relPrefix + "[REDACTED]"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newRelServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+				k := relKey("key_new", "active")
+				k["key"], k["key_prefix"] = relSecret, c.prefix
+				relJSON(w, http.StatusCreated, k)
+			})
+			ck, err := relClient(t, srv.URL).Create(t.Context(), apikeys.CreateParams{Name: "ci"})
+			if err != nil {
+				t.Fatalf("Create: %v", err)
+			}
+			if ck.Secret.Reveal() != relSecret {
+				t.Fatal("Reveal() does not return the secret the server sent")
+			}
+			if got := fmt.Sprint(ck.Secret); got != c.want {
+				t.Errorf("fmt.Sprint(secret) = %q, want %q", got, c.want)
+			}
+			// The secret's tail, which no proper prefix can hold.
+			tail := relSecret[len(relSecret)/2:]
+			check := func(what, out string) {
+				t.Helper()
+				relNoLeak(t, what, out)
+				if strings.Contains(out, tail) {
+					t.Errorf("%s shows the secret's tail: %s", what, out)
+				}
+			}
+			for _, verb := range []string{"%v", "%+v", "%s", "%q", "%#v", "%x"} {
+				check(fmt.Sprintf("Sprintf(%q, Secret)", verb), fmt.Sprintf(verb, ck.Secret))
+			}
+			// %s, %q and JSON of the whole CreatedKey print the *Key's
+			// fields, Prefix among them: a refused prefix is dropped there too.
+			for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+				check(fmt.Sprintf("Sprintf(%q, CreatedKey)", verb), fmt.Sprintf(verb, *ck))
+				check(fmt.Sprintf("Sprintf(%q, *CreatedKey)", verb), fmt.Sprintf(verb, ck))
+			}
+			if b, err := json.Marshal(ck.Secret); err != nil || string(b) != strconv.Quote(c.want) {
+				t.Errorf("json.Marshal(secret) = %s, %v; want %q", b, err, c.want)
+			}
+			b, err := json.Marshal(ck)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("json.Marshal(CreatedKey)", string(b))
+			var m map[string]json.RawMessage
+			if err := json.Unmarshal(b, &m); err != nil || string(m["secret"]) != strconv.Quote(c.want) {
+				t.Errorf("json.Marshal(CreatedKey)[\"secret\"] = %s (%v), want %q", m["secret"], err, c.want)
+			}
+			var buf bytes.Buffer
+			slog.New(slog.NewJSONHandler(&buf, nil)).Info("created", "secret", ck.Secret)
+			if !strings.Contains(buf.String(), `"secret":`+strconv.Quote(c.want)) {
+				t.Errorf("slog output %s, want \"secret\":%q", buf.String(), c.want)
+			}
+		})
+	}
+}
+
 // relLogLines parses a JSON handler's output, one object a line.
 func relLogLines(t *testing.T, raw *bytes.Buffer) []map[string]any {
 	t.Helper()

@@ -1,11 +1,13 @@
 package apikeystest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -375,6 +377,61 @@ func TestClient(t *testing.T) {
 		if r.Method != "GET" && r.Header.Get("Idempotency-Key") == "" {
 			t.Errorf("%s %s without Idempotency-Key", r.Method, r.Path)
 		}
+	}
+}
+
+// Client's defaults make injected failures cheap and predictable: no retry
+// budget, so every call rides out its FailNext(2, 503) however many came
+// before (with the SDK's default budget of 10 tokens, which retries only
+// while more than 5 remain, each such call costs 1.9 tokens and the third one
+// gives up), and a 1 ms first retry delay, so each logged wait is a few
+// milliseconds (the SDK's default is 500 ms, ±50%).
+func TestClientRetryDefaults(t *testing.T) {
+	s, _ := newTestServer(t)
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := s.Client(apikeys.WithLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ck, err := c.Create(ctx, apikeys.CreateParams{Name: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Five rather than the three that suffice: the budget also earns a token
+	// a second, which on a slow machine could carry a third call.
+	const calls = 5
+	for i := range calls {
+		before := len(s.Requests())
+		s.FailNext(2, http.StatusServiceUnavailable, 0)
+		if _, err := c.Get(ctx, ck.Key.ID); err != nil {
+			t.Fatalf("call %d through two 503s: %v", i+1, err)
+		}
+		if n := len(s.Requests()) - before; n != 3 {
+			t.Errorf("call %d sent %d requests, want 3", i+1, n)
+		}
+	}
+	retries := 0
+	dec := json.NewDecoder(&logs)
+	dec.UseNumber()
+	for dec.More() {
+		var line map[string]any
+		if err := dec.Decode(&line); err != nil {
+			t.Fatalf("log line: %v", err)
+		}
+		if line["msg"] != "apikeys: retrying" {
+			continue
+		}
+		retries++
+		num, _ := line["wait"].(json.Number)
+		ns, err := num.Int64()
+		if wait := time.Duration(ns); err != nil || wait > 5*time.Millisecond {
+			t.Errorf("retry %d waited %v (%v), want at most 5ms: the first delay is 1ms", retries, wait, err)
+		}
+	}
+	if retries != 2*calls {
+		t.Errorf("%d retries logged, want %d", retries, 2*calls)
 	}
 }
 

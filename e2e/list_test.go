@@ -209,16 +209,22 @@ func TestListServerDefaults(t *testing.T) {
 		want = append(want, e.create(apikeys.CreateParams{Name: fmt.Sprintf("d%d", i)}).Key.ID)
 	}
 	path := "/organizations/" + e.srv.OrgID + "/api-keys"
+	type pagination struct {
+		Page       int `json:"page"`
+		PageSize   int `json:"page_size"`
+		TotalCount int `json:"total_count"`
+		TotalPages int `json:"total_pages"`
+	}
 	tests := []struct {
 		query string
 		want  []string
-		page  int
+		page  pagination
 	}{
-		{"", want[:20], 1},
-		{"?page=2", want[20:], 2},
-		{"?page=3", nil, 3},
-		{"?page_size=100&include_archived=false", want, 1},
-		{"?status=paused", nil, 1},
+		{"", want[:20], pagination{1, 20, 25, 2}},
+		{"?page=2", want[20:], pagination{2, 20, 25, 2}},
+		{"?page=3", nil, pagination{3, 20, 25, 2}},
+		{"?page_size=100&include_archived=false", want, pagination{1, 100, 25, 1}},
+		{"?status=paused", nil, pagination{1, 20, 0, 0}},
 	}
 	for _, tt := range tests {
 		code, _, body := e.raw(http.MethodGet, path+tt.query, nil, nil)
@@ -226,9 +232,7 @@ func TestListServerDefaults(t *testing.T) {
 			APIKeys []struct {
 				ID string `json:"id"`
 			} `json:"api_keys"`
-			Pagination struct {
-				Page, PageSize, TotalCount, TotalPages int
-			} `json:"pagination"`
+			Pagination pagination `json:"pagination"`
 		}
 		if err := json.Unmarshal(body, &page); err != nil || code != http.StatusOK {
 			t.Fatalf("GET %s: %d %v", tt.query, code, err)
@@ -240,8 +244,8 @@ func TestListServerDefaults(t *testing.T) {
 		if diff := cmp.Diff(tt.want, got, equateEmpty); diff != "" {
 			t.Errorf("GET %s (-want +got):\n%s", tt.query, diff)
 		}
-		if page.Pagination.Page != tt.page || page.APIKeys == nil {
-			t.Errorf("GET %s: page %d (want %d), api_keys nil: %v", tt.query, page.Pagination.Page, tt.page, page.APIKeys == nil)
+		if page.Pagination != tt.page || page.APIKeys == nil {
+			t.Errorf("GET %s: pagination %+v (want %+v), api_keys nil: %v", tt.query, page.Pagination, tt.page, page.APIKeys == nil)
 		}
 	}
 	// A malformed query is refused with a 422, not defaulted.

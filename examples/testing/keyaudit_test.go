@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -43,17 +44,31 @@ func TestPauseIdle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Just as idle, but already paused: not PauseIdle's to count or touch.
+	alreadyPaused, err := c.Create(t.Context(), apikeys.CreateParams{Name: "old, paused"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pause(t.Context(), alreadyPaused.Key.ID); err != nil {
+		t.Fatal(err)
+	}
 	clk.Advance(60 * 24 * time.Hour)
 	if _, err := c.Create(t.Context(), apikeys.CreateParams{Name: "fresh"}); err != nil {
 		t.Fatal(err)
 	}
+	before := len(srv.Requests())
 
 	paused, err := keyaudit.PauseIdle(t.Context(), c, clk.Now(), 30*24*time.Hour)
 	if err != nil {
-		t.Fatal(err)
+		t.Errorf("PauseIdle: %v", err)
 	}
 	if diff := cmp.Diff([]string{old.Key.ID}, paused); diff != "" {
 		t.Errorf("paused (-want +got):\n%s", diff)
+	}
+	for _, r := range srv.Requests()[before:] {
+		if r.Method != http.MethodGet && strings.Contains(r.Path, "/"+alreadyPaused.Key.ID+"/") {
+			t.Errorf("PauseIdle sent %s %s to the key that was already paused", r.Method, r.Path)
+		}
 	}
 	k, err := c.Get(t.Context(), old.Key.ID)
 	if err != nil {
@@ -131,13 +146,15 @@ func TestPauseIdleWithHTTPMock(t *testing.T) {
 	httpmock.ActivateNonDefault(c.HTTPClient())
 	t.Cleanup(httpmock.DeactivateAndReset)
 
-	httpmock.RegisterResponder("GET", "https://keys.example.com/v1/organizations/org_1/api-keys",
+	// The full query: a list without the status=active filter finds no
+	// responder, and PauseIdle fails.
+	httpmock.RegisterResponder("GET", "https://keys.example.com/v1/organizations/org_1/api-keys?page=1&page_size=100&status=active",
 		httpmock.NewStringResponder(200, `{"api_keys":[
 			{"id":"k1","key_name":"idle","status":"active","created_at":"2025-01-01T00:00:00Z"},
 			{"id":"k2","key_name":"busy","status":"active","created_at":"2025-01-01T00:00:00Z","last_used_at":"2026-01-01T00:00:00Z"}],
 			"pagination":{"page":1,"page_size":100,"total_count":2,"total_pages":1}}`))
 	httpmock.RegisterResponder("POST", "https://keys.example.com/v1/organizations/org_1/api-keys/k1/pause",
-		httpmock.NewStringResponder(409, `{"success":false,"error":{"code":"INVALID_STATE_TRANSITION","message":"already paused","status":409}}`))
+		httpmock.NewStringResponder(400, `{"success":false,"error":{"code":"INVALID_STATE_TRANSITION","message":"already paused","status":400}}`))
 
 	now := time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC)
 	_, err = keyaudit.PauseIdle(t.Context(), c, now, 7*24*time.Hour)
@@ -146,6 +163,9 @@ func TestPauseIdleWithHTTPMock(t *testing.T) {
 	}
 	if got := httpmock.GetCallCountInfo()["POST https://keys.example.com/v1/organizations/org_1/api-keys/k1/pause"]; got != 1 {
 		t.Errorf("pause of k1 called %d times; want 1", got)
+	}
+	if got := httpmock.GetCallCountInfo()["GET https://keys.example.com/v1/organizations/org_1/api-keys?page=1&page_size=100&status=active"]; got != 1 {
+		t.Errorf("list of the active keys called %d times; want 1", got)
 	}
 	if got := httpmock.GetTotalCallCount(); got != 2 {
 		t.Errorf("%d calls; want 2 (list, pause k1)", got)
