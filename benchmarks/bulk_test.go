@@ -41,6 +41,7 @@ func seedServer(tb testing.TB, n int) (*apikeystest.Server, []string) {
 		r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
 		r.Header.Set("X-API-Key", srv.AdminKey)
 		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Idempotency-Key", newIdempotencyKey())
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
 		var k rawCreated
