@@ -155,21 +155,19 @@ func (c *Client) do(ctx context.Context, op *platform.Operation) (*transport.Res
 	resp, err := c.tr.Do(ctx, req)
 	if err != nil {
 		if resp != nil {
-			apiErr := c.apiError(resp)
-			resp.Release()
-			return nil, fmt.Errorf("apikeys: %s: %w; last answer: %w", opName(op), err, apiErr)
+			return nil, fmt.Errorf("apikeys: %s: %w; last answer: %w", opName(op), err, c.apiError(resp))
 		}
 		return nil, fmt.Errorf("apikeys: %s: %w", opName(op), err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := c.apiError(resp)
-		resp.Release()
-		return nil, apiErr
+		return nil, c.apiError(resp)
 	}
 	return resp, nil
 }
 
+// apiError turns a non-2xx answer into an *APIError and releases it.
 func (c *Client) apiError(resp *transport.Response) *APIError {
+	defer resp.Release()
 	e := &APIError{
 		StatusCode: resp.StatusCode,
 		RequestID:  c.scrubString(resp.Header.Get("X-Request-Id")),
