@@ -95,7 +95,7 @@ func TestConcurrentRetries(t *testing.T) {
 	})
 	// The budget would stop retries after a burst of failures; this test is
 	// about keys, not throttling.
-	cl := relClient(t, srv.URL, apikeys.WithRetryBudget(0, 0))
+	cl := relClient(t, srv.URL, apikeys.WithRetryBudget(0))
 	for _, err := range relHammer(t.Context(), cl, 16, 12) {
 		if err != nil {
 			t.Error(err)

@@ -2,6 +2,7 @@ package apikeys_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -26,6 +27,8 @@ var sentinels = map[string]error{
 	"ErrInvalidParams":     apikeys.ErrInvalidParams,
 	"ErrServer":            apikeys.ErrServer,
 	"ErrUnsupported":       apikeys.ErrUnsupported,
+	"ErrOutcomeUnknown":    apikeys.ErrOutcomeUnknown,
+	"ErrRetryBudget":       apikeys.ErrRetryBudgetExhausted,
 }
 
 // matching returns the names of the sentinels err matches.
@@ -65,6 +68,8 @@ func TestAPIError_envelope(t *testing.T) {
 		t.Fatalf("err = %T %v, want an *APIError", err, err)
 	}
 	want := &apikeys.APIError{
+		Platform:      apikeys.Reference,
+		Operation:     "create",
 		StatusCode:    422,
 		Code:          "VALIDATION_ERROR",
 		Message:       "key_name is required",
@@ -81,10 +86,10 @@ func TestAPIError_envelope(t *testing.T) {
 		Attempts: 1,
 		Body:     []byte(body),
 	}
-	if diff := cmp.Diff(want, apiErr); diff != "" {
+	if diff := cmp.Diff(want, apiErr, ignoreUnexported); diff != "" {
 		t.Errorf("APIError (-want +got):\n%s", diff)
 	}
-	if got, want := err.Error(), "apikeys: 422 Unprocessable Entity: VALIDATION_ERROR: key_name is required (request req_42)"; got != want {
+	if got, want := err.Error(), "apikeys: reference: create: 422 VALIDATION_ERROR: key_name is required (request req_42)"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)
 	}
 }
@@ -177,11 +182,12 @@ func TestAPIError_nonEnvelope(t *testing.T) {
 			if !errors.As(err, &apiErr) {
 				t.Fatalf("err = %T %v, want an *APIError", err, err)
 			}
-			want := &apikeys.APIError{StatusCode: tt.status, RequestID: "req_7", Attempts: 1, Body: tt.wantBody}
-			if diff := cmp.Diff(want, apiErr); diff != "" {
+			want := &apikeys.APIError{Platform: apikeys.Reference, Operation: "get", KeyID: "k1",
+				StatusCode: tt.status, RequestID: "req_7", Attempts: 1, Body: tt.wantBody}
+			if diff := cmp.Diff(want, apiErr, ignoreUnexported); diff != "" {
 				t.Errorf("APIError (-want +got):\n%s", diff)
 			}
-			wantMsg := fmt.Sprintf("apikeys: %d %s (request req_7)", tt.status, http.StatusText(tt.status))
+			wantMsg := fmt.Sprintf("apikeys: reference: get key k1: %d: %s (request req_7)", tt.status, strings.ToLower(http.StatusText(tt.status)))
 			if err.Error() != wantMsg {
 				t.Errorf("Error() = %q, want %q", err.Error(), wantMsg)
 			}
@@ -302,7 +308,8 @@ func TestAPIError_credentialIsScrubbed(t *testing.T) {
 				t.Fatalf("err = %T %v, want an *APIError", err, err)
 			}
 			if tt.wantErr != nil {
-				if diff := cmp.Diff(tt.wantErr, apiErr); diff != "" {
+				tt.wantErr.Platform, tt.wantErr.Operation, tt.wantErr.KeyID = apikeys.Reference, "get", "k1"
+				if diff := cmp.Diff(tt.wantErr, apiErr, ignoreUnexported); diff != "" {
 					t.Errorf("APIError (-want +got):\n%s", diff)
 				}
 			}
@@ -362,25 +369,39 @@ func TestAPIError_shortCredentialKeepsBodyBounded(t *testing.T) {
 	}
 }
 
+// Error() is "apikeys: <platform>: <operation>[ key <id>]: <status>[ <code>]:
+// <message>[ (request <id>)]", then what the client did about it.
 func TestAPIError_Error(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		err  *apikeys.APIError
 		want string
 	}{
-		{&apikeys.APIError{StatusCode: 404}, "apikeys: 404 Not Found"},
-		{&apikeys.APIError{StatusCode: 404, Code: "API_KEY_NOT_FOUND"}, "apikeys: 404 Not Found: API_KEY_NOT_FOUND"},
-		{&apikeys.APIError{StatusCode: 404, Code: "API_KEY_NOT_FOUND", Message: "no key k1", RequestID: "req_1", Attempts: 1},
-			"apikeys: 404 Not Found: API_KEY_NOT_FOUND: no key k1 (request req_1)"},
-		{&apikeys.APIError{StatusCode: 503, Code: "SERVICE_UNAVAILABLE", Message: "down", RequestID: "req_2", Attempts: 3},
-			"apikeys: 503 Service Unavailable: SERVICE_UNAVAILABLE: down (request req_2) after 3 attempts"},
-		{&apikeys.APIError{StatusCode: 500, Message: "boom", SystemMessage: "stack", TraceID: "t", Body: []byte("raw")},
-			"apikeys: 500 Internal Server Error: boom"},
+		{&apikeys.APIError{StatusCode: 404}, "apikeys: 404: not found"},
+		{&apikeys.APIError{Platform: apikeys.Reference, Operation: "get", KeyID: "k1", StatusCode: 404},
+			"apikeys: reference: get key k1: 404: not found"},
+		{&apikeys.APIError{Platform: apikeys.Reference, Operation: "get", KeyID: "k1", StatusCode: 404, Code: "API_KEY_NOT_FOUND"},
+			"apikeys: reference: get key k1: 404 API_KEY_NOT_FOUND: not found"},
+		{&apikeys.APIError{Platform: apikeys.OrqAI, Operation: "deactivate", KeyID: "01HZ", StatusCode: 404, Message: "API key not found"},
+			"apikeys: orq-ai: deactivate key 01HZ: 404: API key not found"},
+		{&apikeys.APIError{Platform: apikeys.Reference, Operation: "pause", KeyID: "k1", StatusCode: 404, Code: "API_KEY_NOT_FOUND",
+			Message: "no key k1", RequestID: "req_1", Attempts: 1},
+			"apikeys: reference: pause key k1: 404 API_KEY_NOT_FOUND: no key k1 (request req_1)"},
+		{&apikeys.APIError{Platform: apikeys.Reference, Operation: "list", StatusCode: 503, Code: "SERVICE_UNAVAILABLE",
+			Message: "down", RequestID: "req_2", Attempts: 3},
+			"apikeys: reference: list: 503 SERVICE_UNAVAILABLE: down (request req_2) after 3 attempts"},
+		{&apikeys.APIError{Platform: apikeys.Reference, Operation: "create", StatusCode: 500, Message: "boom", SystemMessage: "stack", TraceID: "t", Body: []byte("raw")},
+			"apikeys: reference: create: 500: boom"},
 	}
 	for _, tt := range tests {
 		if got := tt.err.Error(); got != tt.want {
 			t.Errorf("Error() = %q, want %q", got, tt.want)
 		}
+	}
+	// A wait the server asked for and the client did not make is said.
+	e := &apikeys.APIError{Platform: apikeys.Reference, Operation: "get", KeyID: "k1", StatusCode: 429, RetryAfter: time.Hour}
+	if got := e.Error(); !strings.HasPrefix(got, "apikeys: reference: get key k1: 429: too many requests") || !strings.Contains(got, "1h0m0s") {
+		t.Errorf("Error() = %q, want the format and the wait", got)
 	}
 }
 
@@ -409,6 +430,38 @@ func TestLocalErrors(t *testing.T) {
 			err:     &apikeys.TransitionError{From: apikeys.StatusActive, Action: "freeze"},
 			wantMsg: `apikeys: unknown action "freeze"`,
 			want:    []string{"ErrInvalidTransition"},
+		},
+		{
+			name:    "TransitionError of another platform",
+			err:     &apikeys.TransitionError{Platform: apikeys.OrqAI, From: apikeys.StatusRevoked, Action: apikeys.ActionActivate},
+			wantMsg: `apikeys: orq-ai: cannot activate a key that is "revoked"`,
+			want:    []string{"ErrInvalidTransition"},
+		},
+		{
+			name:    "UnsupportedError of a field",
+			err:     &apikeys.UnsupportedError{Platform: apikeys.Sysevo, Operation: "create", Field: "Scopes"},
+			wantMsg: "apikeys: sysevo: create: Scopes is not supported",
+			want:    []string{"ErrUnsupported"},
+		},
+		{
+			name:    "UnsupportedError of an operation, with a reason",
+			err:     &apikeys.UnsupportedError{Platform: apikeys.Sysevo, Operation: "pause", Reason: "why"},
+			wantMsg: "apikeys: sysevo: pause is not supported: why",
+			want:    []string{"ErrUnsupported"},
+		},
+		{
+			name: "OutcomeUnknownError of a create, with its cause",
+			err: &apikeys.OutcomeUnknownError{Platform: apikeys.Reference, Operation: "create", IdempotencyKey: "idem-1",
+				Err: &apikeys.APIError{Platform: apikeys.Reference, Operation: "create", StatusCode: 503}},
+			wantMsg: "apikeys: reference: create: outcome unknown: the key may exist without a usable secret; find it with List, " +
+				"or resume with CreateParams.IdempotencyKey idem-1: apikeys: reference: create: 503: service unavailable",
+			want: []string{"ErrOutcomeUnknown", "ErrServer"},
+		},
+		{
+			name:    "OutcomeUnknownError where nothing deduplicates",
+			err:     &apikeys.OutcomeUnknownError{Platform: apikeys.OrqAI, Operation: "create", Err: context.Canceled},
+			wantMsg: "apikeys: orq-ai: create: outcome unknown: the key may exist without a usable secret; find it with List: context canceled",
+			want:    []string{"ErrOutcomeUnknown"},
 		},
 		{
 			name:    "wrapped ValidationError",
@@ -445,6 +498,8 @@ func TestSentinels_distinct(t *testing.T) {
 		"ErrInvalidParams":     "apikeys: invalid parameters",
 		"ErrServer":            "apikeys: server error",
 		"ErrUnsupported":       "apikeys: operation not supported by the platform",
+		"ErrOutcomeUnknown":    "apikeys: outcome unknown",
+		"ErrRetryBudget":       "retry budget exhausted",
 	}
 	got := map[string]string{}
 	for name, s := range sentinels {
@@ -475,7 +530,8 @@ func TestTransportError(t *testing.T) {
 	if diff := cmp.Diff(map[string]bool{}, matching(err)); diff != "" {
 		t.Errorf("sentinels matched (-want +got):\n%s", diff)
 	}
-	if !strings.HasPrefix(err.Error(), "apikeys: get key k1: ") {
-		t.Errorf("Error() = %q, want the prefix %q", err.Error(), "apikeys: get key k1: ")
+	// The error names the platform, the operation and the key.
+	if want := "apikeys: reference: get key k1: "; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("Error() = %q, want the prefix %q", err.Error(), want)
 	}
 }

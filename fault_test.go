@@ -149,8 +149,8 @@ func relOK(w http.ResponseWriter, r *http.Request) {
 		relJSON(w, http.StatusCreated, k)
 	case r.Method == http.MethodGet && p == relCollection:
 		relJSON(w, http.StatusOK, map[string]any{
-			"api_keys":   []any{relKey("key_1", "active"), relKey("key_2", "paused")},
-			"pagination": map[string]any{"page": 1, "page_size": 100, "total_count": 2, "total_pages": 1},
+			"api_keys":    []any{relKey("key_1", "active"), relKey("key_2", "paused")},
+			"next_cursor": nil,
 		})
 	case r.Method == http.MethodDelete && r.URL.Query().Get("permanent") == "true":
 		w.WriteHeader(http.StatusNoContent)
@@ -525,7 +525,7 @@ func TestBackoffCappedAtMaxRetryDelay(t *testing.T) {
 	t.Parallel()
 	srv := newRelServer(t, relSequence(503))
 	cl := relClient(t, srv.URL, apikeys.WithMinRetryDelay(2*time.Millisecond),
-		apikeys.WithMaxRetryDelay(2*time.Millisecond), apikeys.WithRetryBudget(0, 0))
+		apikeys.WithMaxRetryDelay(2*time.Millisecond), apikeys.WithRetryBudget(0))
 	const calls = 20 // each backoff exceeds the cap half the time
 	for i := range calls {
 		if e := relAPIError(t, relGet(t.Context(), cl)); e.Attempts != 3 {
@@ -1047,7 +1047,9 @@ func TestConnectionRefusedRetried(t *testing.T) {
 }
 
 // Against a server that fails everything, a bulk job costs about one request
-// a call, not three; once the server recovers, successes refill the budget.
+// a call once the default budget (500 tokens, 5 a retry: 100 retries) is
+// spent, not three; once the server recovers, successes (1 token each)
+// refill it.
 func TestRetryBudget(t *testing.T) {
 	t.Run("default throttles", func(t *testing.T) {
 		t.Parallel()
@@ -1061,38 +1063,48 @@ func TestRetryBudget(t *testing.T) {
 		})
 		cl := relClient(t, srv.URL)
 		ctx := t.Context()
-		for i := range 100 {
-			if err := relGet(ctx, cl); !errors.Is(err, apikeys.ErrServer) {
+		refused := 0
+		for i := range 150 {
+			err := relGet(ctx, cl)
+			if !errors.Is(err, apikeys.ErrServer) {
 				t.Fatalf("call %d: err = %v, want ErrServer", i, err)
 			}
+			if errors.Is(err, apikeys.ErrRetryBudgetExhausted) {
+				refused++
+			}
 		}
-		if n := srv.count(); n <= 100 || n >= 120 {
-			t.Errorf("100 calls sent %d requests, want a few more than 100 (the budget), not 300", n)
+		// 50 calls with 2 retries each spend the 500 tokens; the other 100
+		// make one request each (time may refill a token a second).
+		if n := srv.count(); n < 250 || n >= 260 {
+			t.Errorf("150 calls sent %d requests, want about 250 (the budget), not 450", n)
+		}
+		if refused < 95 {
+			t.Errorf("%d errors say the budget refused a retry, want about 100", refused)
 		}
 		// Still throttled: one 503 ends the call.
 		if e := relAPIError(t, relGet(ctx, cl)); e.Attempts != 1 {
 			t.Errorf("with the budget spent: Attempts = %d, want 1", e.Attempts)
 		}
-		// 70 successes earn back 7 tokens of 10, above the half needed.
+		// 10 successes earn 10 tokens: two retries.
 		healthy.Store(true)
-		for i := range 70 {
+		for i := range 10 {
 			if err := relGet(ctx, cl); err != nil {
 				t.Fatalf("healthy call %d: %v", i, err)
 			}
 		}
 		healthy.Store(false)
 		before := srv.count()
-		if e := relAPIError(t, relGet(ctx, cl)); e.Attempts < 2 {
-			t.Errorf("after recovery: Attempts = %d, want retries again", e.Attempts)
+		if e := relAPIError(t, relGet(ctx, cl)); e.Attempts != 3 {
+			t.Errorf("after recovery: Attempts = %d, want 3 (retries again)", e.Attempts)
 		}
-		if n := srv.count() - before; n < 2 {
-			t.Errorf("after recovery a failing call sent %d requests, want at least 2", n)
+		if n := srv.count() - before; n != 3 {
+			t.Errorf("after recovery a failing call sent %d requests, want 3", n)
 		}
 	})
-	t.Run("WithRetryBudget(0, 0) disables it", func(t *testing.T) {
+	t.Run("WithRetryBudget(0) disables it", func(t *testing.T) {
 		t.Parallel()
 		srv := newRelServer(t, relSequence(503))
-		cl := relClient(t, srv.URL, apikeys.WithRetryBudget(0, 0))
+		cl := relClient(t, srv.URL, apikeys.WithRetryBudget(0))
 		for i := range 100 {
 			if e := relAPIError(t, relGet(t.Context(), cl)); e.Attempts != 3 {
 				t.Fatalf("call %d: Attempts = %d, want 3", i, e.Attempts)

@@ -12,14 +12,18 @@ import (
 	"github.com/apikeys-go/apikeys"
 )
 
-// page is a list answer holding keys with the given IDs.
-func page(n, size, totalPages int, ids ...string) string {
+// page is a list answer holding keys with the given IDs, then next as its
+// next_cursor ("" is the last page: null).
+func page(next string, ids ...string) string {
 	objs := make([]string, len(ids))
 	for i, id := range ids {
 		objs[i] = `{"id":"` + id + `","status":"paused","key_name":"name ` + id + `"}`
 	}
-	return fmt.Sprintf(`{"api_keys":[%s],"pagination":{"page":%d,"page_size":%d,"total_count":%d,"total_pages":%d}}`,
-		strings.Join(objs, ","), n, size, totalPages*size, totalPages)
+	cursor := "null"
+	if next != "" {
+		cursor = `"` + next + `"`
+	}
+	return fmt.Sprintf(`{"api_keys":[%s],"next_cursor":%s}`, strings.Join(objs, ","), cursor)
 }
 
 // listed is what a List loop saw: the IDs of the keys and the errors.
@@ -45,10 +49,13 @@ func collect(seq func(func(*apikeys.Key, error) bool)) listed {
 
 func TestList_followsEveryPage(t *testing.T) {
 	c, f := newTestClient(t)
-	q := "&page_size=2&include_archived=true&status=paused"
-	f.on(http.MethodGet, collURL+"?page=1"+q, reply{status: 200, body: page(1, 2, 3, "k1", "k2")})
-	f.on(http.MethodGet, collURL+"?page=2"+q, reply{status: 200, body: page(2, 2, 3, "k3", "k4")})
-	f.on(http.MethodGet, collURL+"?page=3"+q, reply{status: 200, body: page(3, 2, 3, "k5")})
+	// The cursor is opaque: it is sent back query-escaped, as it came.
+	first := collURL + "?page_size=2&include_archived=true&status=paused"
+	second := collURL + "?page_size=2&cursor=c%2B2%2F%3D&include_archived=true&status=paused"
+	third := collURL + "?page_size=2&cursor=c4&include_archived=true&status=paused"
+	f.on(http.MethodGet, first, reply{status: 200, body: page("c+2/=", "k1", "k2")})
+	f.on(http.MethodGet, second, reply{status: 200, body: page("c4", "k3", "k4")})
+	f.on(http.MethodGet, third, reply{status: 200, body: page("", "k5")})
 	var keys []*apikeys.Key
 	for key, err := range c.List(t.Context(), apikeys.ListParams{IncludeArchived: true, Status: apikeys.StatusPaused, PageSize: 2}) {
 		if err != nil {
@@ -58,15 +65,14 @@ func TestList_followsEveryPage(t *testing.T) {
 	}
 	var want []*apikeys.Key
 	for _, id := range []string{"k1", "k2", "k3", "k4", "k5"} {
-		want = append(want, &apikeys.Key{ID: id, Status: apikeys.StatusPaused, Name: "name " + id})
+		want = append(want, &apikeys.Key{ID: id, Status: apikeys.StatusPaused, PlatformStatus: "paused",
+			Platform: apikeys.Reference, Name: "name " + id})
 	}
-	if diff := cmp.Diff(want, keys); diff != "" {
+	if diff := cmp.Diff(want, keys, ignoreUnexported); diff != "" {
 		t.Errorf("keys (-want +got):\n%s", diff)
 	}
 	reqs := f.requests()
-	wantReqs := []string{
-		"GET " + collURL + "?page=1" + q, "GET " + collURL + "?page=2" + q, "GET " + collURL + "?page=3" + q,
-	}
+	wantReqs := []string{"GET " + first, "GET " + second, "GET " + third}
 	if diff := cmp.Diff(wantReqs, summarize(reqs)); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
@@ -84,17 +90,17 @@ func TestList_query(t *testing.T) {
 		params apikeys.ListParams
 		query  string
 	}{
-		{name: "zero value", params: apikeys.ListParams{}, query: "page=1&page_size=100"},
-		{name: "page size 1", params: apikeys.ListParams{PageSize: 1}, query: "page=1&page_size=1"},
-		{name: "page size 100", params: apikeys.ListParams{PageSize: 100}, query: "page=1&page_size=100"},
-		{name: "archived too", params: apikeys.ListParams{IncludeArchived: true}, query: "page=1&page_size=100&include_archived=true"},
-		{name: "status", params: apikeys.ListParams{Status: apikeys.StatusRevoked}, query: "page=1&page_size=100&status=revoked"},
-		{name: "status archived", params: apikeys.ListParams{Status: apikeys.StatusArchived, PageSize: 7}, query: "page=1&page_size=7&status=archived"},
+		{name: "zero value", params: apikeys.ListParams{}, query: "page_size=100"},
+		{name: "page size 1", params: apikeys.ListParams{PageSize: 1}, query: "page_size=1"},
+		{name: "page size 100", params: apikeys.ListParams{PageSize: 100}, query: "page_size=100"},
+		{name: "archived too", params: apikeys.ListParams{IncludeArchived: true}, query: "page_size=100&include_archived=true"},
+		{name: "status", params: apikeys.ListParams{Status: apikeys.StatusRevoked}, query: "page_size=100&status=revoked"},
+		{name: "status archived", params: apikeys.ListParams{Status: apikeys.StatusArchived, PageSize: 7}, query: "page_size=7&include_archived=true&status=archived"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, f := newTestClient(t)
-			f.on(http.MethodGet, collURL+"?"+tt.query, reply{status: 200, body: page(1, 100, 1, "k1")})
+			f.on(http.MethodGet, collURL+"?"+tt.query, reply{status: 200, body: page("", "k1")})
 			if diff := cmp.Diff(listed{IDs: []string{"k1"}}, collect(c.List(t.Context(), tt.params))); diff != "" {
 				t.Errorf("listed (-want +got):\n%s", diff)
 			}
@@ -107,9 +113,9 @@ func TestList_query(t *testing.T) {
 
 func TestList_stopsOnFirstError(t *testing.T) {
 	c, f := newTestClient(t, apikeys.WithMaxRetries(0))
-	f.on(http.MethodGet, collURL+"?page=1&page_size=2", reply{status: 200, body: page(1, 2, 3, "k1", "k2")})
-	f.on(http.MethodGet, collURL+"?page=2&page_size=2", reply{status: 500, body: envelope("INTERNAL_ERROR", 500)})
-	f.on(http.MethodGet, collURL+"?page=3&page_size=2", reply{status: 200, body: page(3, 2, 3, "k5")})
+	f.on(http.MethodGet, collURL+"?page_size=2", reply{status: 200, body: page("c2", "k1", "k2")})
+	f.on(http.MethodGet, collURL+"?page_size=2&cursor=c2", reply{status: 500, body: envelope("INTERNAL_ERROR", 500)})
+	f.on(http.MethodGet, collURL+"?page_size=2&cursor=c4", reply{status: 200, body: page("", "k5")})
 	var ids []string
 	var errs []error
 	for key, err := range c.List(t.Context(), apikeys.ListParams{PageSize: 2}) {
@@ -131,7 +137,7 @@ func TestList_stopsOnFirstError(t *testing.T) {
 	if !errors.Is(errs[0], apikeys.ErrServer) {
 		t.Errorf("err = %v, want ErrServer", errs[0])
 	}
-	want := []string{"GET " + collURL + "?page=1&page_size=2", "GET " + collURL + "?page=2&page_size=2"}
+	want := []string{"GET " + collURL + "?page_size=2", "GET " + collURL + "?page_size=2&cursor=c2"}
 	if diff := cmp.Diff(want, summarize(f.requests())); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
@@ -139,8 +145,8 @@ func TestList_stopsOnFirstError(t *testing.T) {
 
 func TestList_decodeErrorStops(t *testing.T) {
 	c, f := newTestClient(t)
-	f.on(http.MethodGet, collURL+"?page=1&page_size=100", reply{status: 200, body: `{"api_keys":[{"id":"k1"}`})
-	want := listed{Errors: []string{"apikeys: list keys: decoding the 200 response (request req_test): unexpected end of JSON input"}}
+	f.on(http.MethodGet, collURL+"?page_size=100", reply{status: 200, body: `{"api_keys":[{"id":"k1"}`})
+	want := listed{Errors: []string{"apikeys: reference: list: decoding the 200 answer (request req_test): unexpected end of JSON input"}}
 	if diff := cmp.Diff(want, collect(c.List(t.Context(), apikeys.ListParams{}))); diff != "" {
 		t.Errorf("listed (-want +got):\n%s", diff)
 	}
@@ -162,9 +168,9 @@ func TestList_breakStopsEarly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c, f := newTestClient(t)
-			f.on(http.MethodGet, collURL+"?page=1&page_size=2", reply{status: 200, body: page(1, 2, 3, "k1", "k2")})
-			f.on(http.MethodGet, collURL+"?page=2&page_size=2", reply{status: 200, body: page(2, 2, 3, "k3", "k4")})
-			f.on(http.MethodGet, collURL+"?page=3&page_size=2", reply{status: 200, body: page(3, 2, 3, "k5")})
+			f.on(http.MethodGet, collURL+"?page_size=2", reply{status: 200, body: page("c2", "k1", "k2")})
+			f.on(http.MethodGet, collURL+"?page_size=2&cursor=c2", reply{status: 200, body: page("c4", "k3", "k4")})
+			f.on(http.MethodGet, collURL+"?page_size=2&cursor=c4", reply{status: 200, body: page("", "k5")})
 			n := 0
 			for _, err := range c.List(t.Context(), apikeys.ListParams{PageSize: 2}) {
 				if err != nil {
@@ -187,7 +193,7 @@ func TestList_breakStopsEarly(t *testing.T) {
 
 func TestList_breakOnError(t *testing.T) {
 	c, f := newTestClient(t, apikeys.WithMaxRetries(0))
-	f.on(http.MethodGet, collURL+"?page=1&page_size=100", reply{status: 403, body: envelope("INSUFFICIENT_PERMISSIONS", 403)})
+	f.on(http.MethodGet, collURL+"?page_size=100", reply{status: 403, body: envelope("INSUFFICIENT_PERMISSIONS", 403)})
 	n := 0
 	for _, err := range c.List(t.Context(), apikeys.ListParams{}) {
 		n++
@@ -202,48 +208,59 @@ func TestList_breakOnError(t *testing.T) {
 }
 
 func TestList_emptyAndEnds(t *testing.T) {
+	stuck := "apikeys: reference: list: the server's next page is the page just read: paging does not advance"
 	tests := []struct {
 		name    string
-		pages   []string // answers to page=1, page=2, …
+		pages   []string // answers to the first page, then to cursor c1, c2, …
 		want    listed
 		wantReq int
 	}{
 		{
 			name:    "empty list",
-			pages:   []string{`{"api_keys":[],"pagination":{"page":1,"page_size":100,"total_count":0,"total_pages":0}}`},
-			want:    listed{},
-			wantReq: 1,
-		},
-		{
-			name:    "null list",
-			pages:   []string{`{"api_keys":null,"pagination":{"page":1,"total_pages":0}}`},
+			pages:   []string{`{"api_keys":[],"next_cursor":null}`},
 			want:    listed{},
 			wantReq: 1,
 		},
 		{
 			name:    "one full page",
-			pages:   []string{page(1, 100, 1, "k1", "k2")},
+			pages:   []string{page("", "k1", "k2")},
 			want:    listed{IDs: []string{"k1", "k2"}},
 			wantReq: 1,
 		},
 		{
-			name:    "an empty page ends the list even if more are announced",
-			pages:   []string{page(1, 100, 5, "k1"), page(2, 100, 5)},
-			want:    listed{IDs: []string{"k1"}},
-			wantReq: 2,
-		},
-		{
-			name:    "no pagination: one page",
+			name:    "no next_cursor member: one page",
 			pages:   []string{`{"api_keys":[{"id":"k1"}]}`},
 			want:    listed{IDs: []string{"k1"}},
 			wantReq: 1,
 		},
 		{
-			name: "a server that ignores page does not loop forever",
-			pages: []string{
-				page(1, 100, 3, "k1"), page(1, 100, 3, "k1"), page(1, 100, 3, "k1"),
-			},
-			want:    listed{IDs: []string{"k1", "k1"}},
+			name:    "an empty next_cursor ends the list",
+			pages:   []string{`{"api_keys":[{"id":"k1"}],"next_cursor":""}`},
+			want:    listed{IDs: []string{"k1"}},
+			wantReq: 1,
+		},
+		{
+			name:    "an answer without the list is an error, not an empty list",
+			pages:   []string{`{"keys":[],"next_cursor":null}`},
+			want:    listed{Errors: []string{`apikeys: reference: list: decoding the 200 answer (request req_test): reference: the list answer has no "api_keys" field`}},
+			wantReq: 1,
+		},
+		{
+			name:    "a server that answers the cursor it was sent does not loop forever",
+			pages:   []string{page("c1", "k1"), page("c1", "k2"), page("c1", "k3")},
+			want:    listed{IDs: []string{"k1"}, Errors: []string{stuck}},
+			wantReq: 2,
+		},
+		{
+			name:    "a server that ignores the cursor does not loop forever",
+			pages:   []string{page("c1", "k1"), page("c2", "k1"), page("c3", "k1")},
+			want:    listed{IDs: []string{"k1"}, Errors: []string{stuck}},
+			wantReq: 2,
+		},
+		{
+			name:    "an empty page that announces more is an error, not a loop",
+			pages:   []string{page("c1", "k1"), page("c2"), page("c3")},
+			want:    listed{IDs: []string{"k1"}, Errors: []string{stuck}},
 			wantReq: 2,
 		},
 	}
@@ -251,7 +268,11 @@ func TestList_emptyAndEnds(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c, f := newTestClient(t)
 			for i, body := range tt.pages {
-				f.on(http.MethodGet, fmt.Sprintf("%s?page=%d&page_size=100", collURL, i+1), reply{status: 200, body: body})
+				url := collURL + "?page_size=100"
+				if i > 0 {
+					url = fmt.Sprintf("%s?page_size=100&cursor=c%d", collURL, i)
+				}
+				f.on(http.MethodGet, url, reply{status: 200, body: body})
 			}
 			if diff := cmp.Diff(tt.want, collect(c.List(t.Context(), apikeys.ListParams{}))); diff != "" {
 				t.Errorf("listed (-want +got):\n%s", diff)
@@ -263,14 +284,52 @@ func TestList_emptyAndEnds(t *testing.T) {
 	}
 }
 
+// The default List leaves archived keys out even when a server sends them;
+// asking for them, or for a status, lists what the server answers.
+func TestList_defaultLeavesArchivedOut(t *testing.T) {
+	body := `{"api_keys":[{"id":"k1","status":"active"},{"id":"k2","status":"archived"},{"id":"k3","status":"revoked"}],"next_cursor":null}`
+	for _, c := range []struct {
+		params apikeys.ListParams
+		query  string
+		want   []string
+	}{
+		{apikeys.ListParams{}, "page_size=100", []string{"k1", "k3"}},
+		{apikeys.ListParams{IncludeArchived: true}, "page_size=100&include_archived=true", []string{"k1", "k2", "k3"}},
+	} {
+		cl, f := newTestClient(t)
+		f.on(http.MethodGet, collURL+"?"+c.query, reply{status: 200, body: body})
+		if diff := cmp.Diff(listed{IDs: c.want}, collect(cl.List(t.Context(), c.params))); diff != "" {
+			t.Errorf("%+v: listed (-want +got):\n%s", c.params, diff)
+		}
+	}
+}
+
+// A nil context is refused without a request and without a panic.
+func TestList_nilContext(t *testing.T) {
+	c, f := newTestClient(t)
+	n := 0
+	//lint:ignore SA1012 a nil context is what this test is about
+	for key, err := range c.List(nil, apikeys.ListParams{}) { //nolint:staticcheck
+		n++
+		if key != nil {
+			t.Errorf("key = %+v, want nil", key)
+		}
+		assertValidationError(t, err, apikeys.ValidationError{Field: "ctx", Reason: "is nil; use context.Background()"})
+	}
+	if n != 1 {
+		t.Errorf("%d iterations, want 1", n)
+	}
+	assertNoRequest(t, f)
+}
+
 func TestList_refusedLocally(t *testing.T) {
 	tests := []struct {
 		name   string
 		params apikeys.ListParams
 		want   apikeys.ValidationError
 	}{
-		{name: "negative page size", params: apikeys.ListParams{PageSize: -1}, want: apikeys.ValidationError{Field: "PageSize", Reason: "must be between 1 and 100"}},
-		{name: "page size 101", params: apikeys.ListParams{PageSize: 101}, want: apikeys.ValidationError{Field: "PageSize", Reason: "must be between 1 and 100"}},
+		{name: "negative page size", params: apikeys.ListParams{PageSize: -1}, want: apikeys.ValidationError{Field: "PageSize", Reason: "must be between 1 and 100 on reference"}},
+		{name: "page size 101", params: apikeys.ListParams{PageSize: 101}, want: apikeys.ValidationError{Field: "PageSize", Reason: "must be between 1 and 100 on reference"}},
 		{name: "unknown status", params: apikeys.ListParams{Status: "frozen"}, want: apikeys.ValidationError{Field: "Status", Reason: "is not a known status"}},
 		{name: "status with a query", params: apikeys.ListParams{Status: "active&page=9"}, want: apikeys.ValidationError{Field: "Status", Reason: "is not a known status"}},
 	}
@@ -296,8 +355,8 @@ func TestList_refusedLocally(t *testing.T) {
 func TestList_reusable(t *testing.T) {
 	// The sequence can be ranged over again: each loop starts at page 1.
 	c, f := newTestClient(t)
-	f.on(http.MethodGet, collURL+"?page=1&page_size=1", reply{status: 200, body: page(1, 1, 2, "k1")})
-	f.on(http.MethodGet, collURL+"?page=2&page_size=1", reply{status: 200, body: page(2, 1, 2, "k2")})
+	f.on(http.MethodGet, collURL+"?page_size=1", reply{status: 200, body: page("c1", "k1")})
+	f.on(http.MethodGet, collURL+"?page_size=1&cursor=c1", reply{status: 200, body: page("", "k2")})
 	seq := c.List(t.Context(), apikeys.ListParams{PageSize: 1})
 	for i := range 2 {
 		if diff := cmp.Diff(listed{IDs: []string{"k1", "k2"}}, collect(seq)); diff != "" {
@@ -305,8 +364,8 @@ func TestList_reusable(t *testing.T) {
 		}
 	}
 	want := []string{
-		"GET " + collURL + "?page=1&page_size=1", "GET " + collURL + "?page=2&page_size=1",
-		"GET " + collURL + "?page=1&page_size=1", "GET " + collURL + "?page=2&page_size=1",
+		"GET " + collURL + "?page_size=1", "GET " + collURL + "?page_size=1&cursor=c1",
+		"GET " + collURL + "?page_size=1", "GET " + collURL + "?page_size=1&cursor=c1",
 	}
 	if diff := cmp.Diff(want, summarize(f.requests())); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
@@ -317,11 +376,11 @@ func TestList_reusable(t *testing.T) {
 // a caller appending to one key's actions must not change the next key's.
 func TestList_availableActionsAreIndependent(t *testing.T) {
 	c, f := newTestClient(t)
-	f.on(http.MethodGet, collURL+"?page=1&page_size=100", reply{status: 200, body: `{"api_keys":[
+	f.on(http.MethodGet, collURL+"?page_size=100", reply{status: 200, body: `{"api_keys":[
 		{"id":"k1","status":"revoked","available_actions":["delete"]},
 		{"id":"k2","status":"paused","available_actions":["deactivate","unpause"]},
 		{"id":"k3","status":"x","available_actions":[]}],
-		"pagination":{"page":1,"page_size":100,"total_count":3,"total_pages":1}}`})
+		"next_cursor":null}`})
 	var keys []*apikeys.Key
 	for key, err := range c.List(t.Context(), apikeys.ListParams{}) {
 		if err != nil {

@@ -55,6 +55,8 @@ func fullKey() *apikeys.Key {
 		Name:             "ci deploy",
 		Prefix:           "ak_live_1a2b",
 		Status:           apikeys.StatusActive,
+		PlatformStatus:   "active",
+		Platform:         apikeys.Reference,
 		Scopes:           []string{"keys:read", "keys:write"},
 		UsageLimitCHF:    apikeys.Ptr(12.5),
 		PermissionMode:   apikeys.PermissionRestricted,
@@ -101,6 +103,7 @@ var keyOps = []keyOp{
 			return nil, c.Delete(ctx, id)
 		},
 	},
+	{name: "Suspend", method: http.MethodPost, suffix: "/pause", call: (*apikeys.Client).Suspend},
 	{
 		name: "Transition", method: http.MethodPost, suffix: "/pause",
 		call: func(c *apikeys.Client, ctx context.Context, id string) (*apikeys.Key, error) {
@@ -133,7 +136,7 @@ func TestKeyOperations(t *testing.T) {
 			if !op.gone {
 				want = fullKey()
 			}
-			if diff := cmp.Diff(want, key); diff != "" {
+			if diff := cmp.Diff(want, key, ignoreUnexported); diff != "" {
 				t.Errorf("key (-want +got):\n%s", diff)
 			}
 			r := f.onlyRequest(t)
@@ -158,14 +161,13 @@ func TestDelete_200IsAlsoSuccess(t *testing.T) {
 
 func TestKeyOperations_escapeIDs(t *testing.T) {
 	ids := []struct{ id, escaped string }{
-		{"a/b", "a%2Fb"},
 		{"a?b", "a%3Fb"},
 		{"a%b", "a%25b"},
 		{"ключ", "%D0%BA%D0%BB%D1%8E%D1%87"},
 		{" sp", "%20sp"},
 		{"a#b", "a%23b"},
-		{"../x", "..%2Fx"},
 		{"...", "..."},
+		{"a;b=c&d+e", "a%3Bb=c&d+e"},
 		{strings.Repeat("k", 256), strings.Repeat("k", 256)},
 	}
 	for _, op := range keyOps {
@@ -194,15 +196,15 @@ func TestOrganizationIDIsEscaped(t *testing.T) {
 	c, err := apikeys.New(
 		apikeys.WithBaseURL(testBaseURL),
 		apikeys.WithAPIKey(testCredential),
-		apikeys.WithOrganization("acme/eu ü"),
+		apikeys.WithOrganization("acme eu ü?#%"),
 	)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
 	f := activate(t, c)
-	const org = testBaseURL + "/organizations/acme%2Feu%20%C3%BC/api-keys"
+	const org = testBaseURL + "/organizations/acme%20eu%20%C3%BC%3F%23%25/api-keys"
 	f.on(http.MethodGet, org+"/k1", reply{status: 200, body: `{"id":"k1"}`})
-	f.on(http.MethodGet, org+"?page=1&page_size=100", reply{status: 200, body: `{"api_keys":[],"pagination":{"page":1,"total_pages":0}}`})
+	f.on(http.MethodGet, org+"?page_size=100", reply{status: 200, body: `{"api_keys":[],"next_cursor":null}`})
 	f.on(http.MethodPost, org, reply{status: 201, body: `{"id":"k2","key":"s"}`})
 	if _, err := c.Get(t.Context(), "k1"); err != nil {
 		t.Errorf("Get: %v", err)
@@ -213,7 +215,7 @@ func TestOrganizationIDIsEscaped(t *testing.T) {
 	if _, err := c.Create(t.Context(), apikeys.CreateParams{Name: "n"}); err != nil {
 		t.Errorf("Create: %v", err)
 	}
-	want := []string{"GET " + org + "/k1", "GET " + org + "?page=1&page_size=100", "POST " + org}
+	want := []string{"GET " + org + "/k1", "GET " + org + "?page_size=100", "POST " + org}
 	if diff := cmp.Diff(want, summarize(f.requests())); diff != "" {
 		t.Errorf("requests (-want +got):\n%s", diff)
 	}
@@ -232,6 +234,13 @@ func TestKeyOperations_invalidIDs(t *testing.T) {
 		{"257 bytes", strings.Repeat("k", 257), "is longer than 256 bytes"},
 		{"300 bytes", strings.Repeat("k", 300), "is longer than 256 bytes"},
 		{"invalid UTF-8", "k\xff\xfe", "is not valid UTF-8"},
+		// A proxy that decodes %2F would turn a call on one key into a call
+		// on another: "/" and "\" are refused, never escaped.
+		{"slash", "a/b", `must not contain "/" or "\"`},
+		{"path walk", "../x", `must not contain "/" or "\"`},
+		{"leading slash", "/k1", `must not contain "/" or "\"`},
+		{"backslash", `a\b`, `must not contain "/" or "\"`},
+		{"backslash walk", `..\x`, `must not contain "/" or "\"`},
 	}
 	for _, op := range keyOps {
 		for _, tt := range ids {
@@ -264,6 +273,7 @@ func TestKeyDecoding(t *testing.T) {
 				"available_actions":["reactivate","revoke","delete"]}`,
 			want: &apikeys.Key{
 				ID: "k2", OrganizationID: "org_1", Name: "old", Prefix: "ak_live_9z", Status: apikeys.StatusArchived,
+				PlatformStatus: "archived", Platform: apikeys.Reference,
 				Scopes: []string{"keys:read"}, PermissionMode: apikeys.PermissionAll,
 				CreatedBy: "u", UpdatedBy: "u",
 				CreatedAt: date(2024, 2, 29, 23, 59, 59, 0), UpdatedAt: date(2024, 3, 1, 0, 0, 0, 0),
@@ -276,22 +286,25 @@ func TestKeyDecoding(t *testing.T) {
 			body: `{"id":"k3","status":"revoked","scopes":[],"access":{},"usage_limit_chf":0,"permission_mode":"read_only",
 				"revoked_at":"2025-05-05T05:05:05.5Z","available_actions":["delete"]}`,
 			want: &apikeys.Key{
-				ID: "k3", Status: apikeys.StatusRevoked, Scopes: []string{}, Access: map[string]string{},
+				ID: "k3", Status: apikeys.StatusRevoked, PlatformStatus: "revoked", Platform: apikeys.Reference,
+				Scopes: []string{}, Access: map[string]string{},
 				UsageLimitCHF: apikeys.Ptr(0.0), PermissionMode: apikeys.PermissionReadOnly,
 				RevokedAt:        apikeys.Ptr(date(2025, 5, 5, 5, 5, 5, 500000000)),
 				AvailableActions: []apikeys.Action{"delete"},
 			},
 		},
-		{name: "only an ID", body: `{"id":"k4"}`, want: &apikeys.Key{ID: "k4"}},
+		{name: "only an ID", body: `{"id":"k4"}`, want: &apikeys.Key{ID: "k4", Platform: apikeys.Reference}},
 		{
 			name: "unknown status, action, mode and fields",
 			body: `{"id":"k5","status":"frozen","permission_mode":"write","available_actions":["thaw"],"colour":"blue","is_active":false,"available_actions_v2":[1]}`,
-			want: &apikeys.Key{ID: "k5", Status: "frozen", PermissionMode: "write", AvailableActions: []apikeys.Action{"thaw"}},
+			want: &apikeys.Key{ID: "k5", Status: "frozen", PlatformStatus: "frozen", Platform: apikeys.Reference,
+				PermissionMode: "write", AvailableActions: []apikeys.Action{"thaw"}},
 		},
 		{
 			name: "empty available actions",
 			body: `{"id":"k6","status":"active","available_actions":[]}`,
-			want: &apikeys.Key{ID: "k6", Status: apikeys.StatusActive, AvailableActions: []apikeys.Action{}},
+			want: &apikeys.Key{ID: "k6", Status: apikeys.StatusActive, PlatformStatus: "active", Platform: apikeys.Reference,
+				AvailableActions: []apikeys.Action{}},
 		},
 	}
 	for _, tt := range tests {
@@ -302,7 +315,7 @@ func TestKeyDecoding(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Get: %v", err)
 			}
-			if diff := cmp.Diff(tt.want, key); diff != "" {
+			if diff := cmp.Diff(tt.want, key, ignoreUnexported); diff != "" {
 				t.Errorf("key (-want +got):\n%s", diff)
 			}
 		})
@@ -327,10 +340,12 @@ func TestKeyDecoding_failures(t *testing.T) {
 		body    string
 		wantErr string
 	}{
-		{name: "empty object", body: `{}`, wantErr: "apikeys: get key k1: decoding the 200 response (request req_test): reference: response holds no key object"},
-		{name: "empty body", body: ``, wantErr: "apikeys: get key k1: decoding the 200 response (request req_test): unexpected end of JSON input"},
-		{name: "not JSON", body: `<html>ok</html>`, wantErr: "apikeys: get key k1: decoding the 200 response (request req_test): invalid character '<' looking for beginning of value"},
-		{name: "wrong type", body: `{"id":7}`, wantErr: "apikeys: get key k1: decoding the 200 response (request req_test): json: cannot unmarshal number into Go struct field wireKey.id of type string"},
+		// The error names the platform, the operation and the key, and the
+		// field that failed, never the bytes.
+		{name: "empty object", body: `{}`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): reference: the answer holds no key object (no id)"},
+		{name: "empty body", body: ``, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): unexpected end of JSON input"},
+		{name: "not JSON", body: `<html>ok</html>`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): invalid character '<' looking for beginning of value"},
+		{name: "wrong type", body: `{"id":7}`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): json: cannot unmarshal number into Go struct field wireKey.id of type string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -361,6 +376,7 @@ const createdSecret = "ak_live_5e6f_TOPSECRET_0123456789abcdef"
 func createdKey() *apikeys.Key {
 	return &apikeys.Key{
 		ID: "key_new", OrganizationID: "org_1", Name: "ci", Prefix: "ak_live_5e6f", Status: apikeys.StatusActive,
+		PlatformStatus: "active", Platform: apikeys.Reference,
 		Scopes: []string{"keys:read"}, PermissionMode: apikeys.PermissionAll,
 		CreatedAt: date(2025, 1, 2, 3, 4, 5, 0), UpdatedAt: date(2025, 1, 2, 3, 4, 5, 0),
 		AvailableActions: []apikeys.Action{"deactivate", "pause", "archive", "revoke"},
@@ -398,9 +414,11 @@ func TestCreate(t *testing.T) {
 			wantBody: map[string]any{"key_name": "ci", "usage_limit_chf": json.Number("0"), "permission_mode": "read_only"},
 		},
 		{
-			name:     "expiry in another zone",
+			// The body is canonical: times in UTC, so the same params give
+			// the same bytes wherever they are sent from.
+			name:     "expiry in another zone is sent in UTC",
 			params:   apikeys.CreateParams{Name: "ci", ExpiresAt: apikeys.Ptr(time.Date(2026, 1, 1, 1, 30, 0, 0, time.FixedZone("CET", 3600)))},
-			wantBody: map[string]any{"key_name": "ci", "expires_at": "2026-01-01T01:30:00+01:00"},
+			wantBody: map[string]any{"key_name": "ci", "expires_at": "2026-01-01T00:30:00Z"},
 		},
 	}
 	for _, tt := range tests {
@@ -411,7 +429,7 @@ func TestCreate(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Create: %v", err)
 			}
-			if diff := cmp.Diff(createdKey(), created.Key); diff != "" {
+			if diff := cmp.Diff(createdKey(), created.Key, ignoreUnexported); diff != "" {
 				t.Errorf("Key (-want +got):\n%s", diff)
 			}
 			if got := created.Secret.Reveal(); got != createdSecret {
@@ -498,6 +516,41 @@ func TestCreate_refusedLocally(t *testing.T) {
 			want:   apikeys.ValidationError{Field: "Access", Reason: "is required when PermissionMode is restricted"},
 		},
 		{
+			name:   "white-space name",
+			params: apikeys.CreateParams{Name: " \t "},
+			want:   apikeys.ValidationError{Field: "Name", Reason: "is only white space"},
+		},
+		{
+			name:   "white-space scope",
+			params: apikeys.CreateParams{Name: "ci", Scopes: []string{"keys:read", "\t"}},
+			want:   apikeys.ValidationError{Field: "Scopes", Reason: "must not hold an empty or white-space scope"},
+		},
+		{
+			name:   "empty scope",
+			params: apikeys.CreateParams{Name: "ci", Scopes: []string{""}},
+			want:   apikeys.ValidationError{Field: "Scopes", Reason: "must not hold an empty or white-space scope"},
+		},
+		{
+			name:   "idempotency key with a space",
+			params: apikeys.CreateParams{Name: "ci", IdempotencyKey: "a b"},
+			want:   apikeys.ValidationError{Field: "IdempotencyKey", Reason: "must be 1 to 255 visible ASCII characters"},
+		},
+		{
+			name:   "idempotency key of 256 bytes",
+			params: apikeys.CreateParams{Name: "ci", IdempotencyKey: strings.Repeat("k", 256)},
+			want:   apikeys.ValidationError{Field: "IdempotencyKey", Reason: "must be 1 to 255 visible ASCII characters"},
+		},
+		{
+			name:   "idempotency key with a control character",
+			params: apikeys.CreateParams{Name: "ci", IdempotencyKey: "k\r\nX-Evil: 1"},
+			want:   apikeys.ValidationError{Field: "IdempotencyKey", Reason: "must be 1 to 255 visible ASCII characters"},
+		},
+		{
+			name:   "idempotency key that is not ASCII",
+			params: apikeys.CreateParams{Name: "ci", IdempotencyKey: "clé"},
+			want:   apikeys.ValidationError{Field: "IdempotencyKey", Reason: "must be 1 to 255 visible ASCII characters"},
+		},
+		{
 			name:   "unknown permission mode",
 			params: apikeys.CreateParams{Name: "ci", PermissionMode: "write"},
 			want:   apikeys.ValidationError{Field: "PermissionMode", Reason: "is not all, restricted or read_only"},
@@ -531,26 +584,35 @@ func TestCreate_refusedLocally(t *testing.T) {
 	}
 }
 
+// A create answer that does not decode: the key may exist, and no secret
+// came back. That is an *OutcomeUnknownError carrying the Idempotency-Key
+// that was sent, so the call can be resumed; a secret that did decode comes
+// back with the error. No error holds the secret.
 func TestCreate_decodeFailures(t *testing.T) {
 	tests := []struct {
-		name    string
-		body    string
-		wantErr string
+		name        string
+		body        string
+		wantUnknown bool   // an *OutcomeUnknownError
+		wantSecret  bool   // the CreatedKey comes back with the secret
+		wantCause   string // the cause's message
 	}{
 		{
-			name:    "no secret",
-			body:    `{"id":"k1","key_name":"ci"}`,
-			wantErr: "apikeys: create key: decoding the 201 response (request req_test): reference: create response holds no key or no secret",
+			name:        "no secret",
+			body:        `{"id":"k1","key_name":"ci"}`,
+			wantUnknown: true,
+			wantCause:   `apikeys: reference: create: decoding the 201 answer (request req_test): reference: the create answer holds no secret ("key")`,
 		},
 		{
-			name:    "secret but no id",
-			body:    `{"key":"` + createdSecret + `"}`,
-			wantErr: "apikeys: create key: decoding the 201 response (request req_test): reference: create response holds no key or no secret",
+			name:       "secret but no id",
+			body:       `{"key":"` + createdSecret + `"}`,
+			wantSecret: true,
+			wantCause:  `apikeys: reference: create: decoding the 201 answer (request req_test): reference: the create answer holds a secret but no "id"`,
 		},
 		{
-			name:    "truncated after the secret",
-			body:    `{"id":"k1","key":"` + createdSecret + `","scopes":[`,
-			wantErr: "apikeys: create key: decoding the 201 response (request req_test): unexpected end of JSON input",
+			name:        "truncated after the secret",
+			body:        `{"id":"k1","key":"` + createdSecret + `","scopes":[`,
+			wantUnknown: true,
+			wantCause:   "apikeys: reference: create: decoding the 201 answer (request req_test): unexpected end of JSON input",
 		},
 	}
 	for _, tt := range tests {
@@ -558,13 +620,28 @@ func TestCreate_decodeFailures(t *testing.T) {
 			c, f := newTestClient(t)
 			f.on(http.MethodPost, collURL, reply{status: 201, body: tt.body})
 			created, err := c.Create(t.Context(), apikeys.CreateParams{Name: "ci"})
-			if created != nil {
-				t.Errorf("created = %+v, want nil", created)
+			if tt.wantSecret != (created != nil) {
+				t.Fatalf("created = %+v, want a CreatedKey: %v", created, tt.wantSecret)
 			}
-			if err == nil || err.Error() != tt.wantErr {
-				t.Errorf("err = %v, want %q", err, tt.wantErr)
+			if created != nil && created.Secret.Reveal() != createdSecret {
+				t.Errorf("created secret lost")
 			}
-			if f := fmt.Sprintf("%+v", err); strings.Contains(f, "TOPSECRET") {
+			var unknown *apikeys.OutcomeUnknownError
+			if errors.As(err, &unknown) != tt.wantUnknown || errors.Is(err, apikeys.ErrOutcomeUnknown) != tt.wantUnknown {
+				t.Fatalf("err = %v; an *OutcomeUnknownError: %v", err, tt.wantUnknown)
+			}
+			cause := err
+			if unknown != nil {
+				idem := f.onlyRequest(t).Header.Get("Idempotency-Key")
+				if unknown.IdempotencyKey != idem || idem == "" || unknown.Platform != apikeys.Reference || unknown.Operation != "create" {
+					t.Errorf("OutcomeUnknownError = %+v, want the Idempotency-Key %q that was sent", unknown, idem)
+				}
+				cause = unknown.Err
+			}
+			if cause == nil || cause.Error() != tt.wantCause {
+				t.Errorf("cause = %v, want %q", cause, tt.wantCause)
+			}
+			if f := fmt.Sprintf("%v %+v", err, err); strings.Contains(f, "TOPSECRET") {
 				t.Errorf("error %q contains the secret", f)
 			}
 		})
@@ -853,11 +930,11 @@ func TestRotate_graceZeroArchives(t *testing.T) {
 	f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("paused", nil)})
 	f.on(http.MethodPost, collURL, reply{status: 201, body: createdJSON})
 	f.on(http.MethodDelete, collURL+"/k1", reply{status: 200, body: `{"id":"k1","status":"archived"}`})
-	created, err := c.Rotate(t.Context(), "k1", 0)
+	created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{})
 	if err != nil {
 		t.Fatalf("Rotate: %v", err)
 	}
-	if diff := cmp.Diff(createdKey(), created.Key); diff != "" {
+	if diff := cmp.Diff(createdKey(), created.Key, ignoreUnexported); diff != "" {
 		t.Errorf("Key (-want +got):\n%s", diff)
 	}
 	if created.Secret.Reveal() != createdSecret {
@@ -894,7 +971,7 @@ func TestRotate_graceSetsExpiry(t *testing.T) {
 			f.on(http.MethodPost, collURL, reply{status: 201, body: createdJSON})
 			f.on(http.MethodPatch, collURL+"/k1", reply{status: 200, body: `{"id":"k1","status":"active"}`})
 			before := time.Now()
-			created, err := c.Rotate(t.Context(), "k1", grace)
+			created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{Grace: grace})
 			after := time.Now()
 			if err != nil {
 				t.Fatalf("Rotate: %v", err)
@@ -910,7 +987,15 @@ func TestRotate_graceSetsExpiry(t *testing.T) {
 			if diff := cmp.Diff(want, summarize(reqs)); diff != "" {
 				t.Fatalf("requests (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(wantRotateCreate, jsonBody(t, reqs[1].Body)); diff != "" {
+			// The replacement lives as long as the old key did: now plus
+			// ExpiresAt-CreatedAt; none without an expiry.
+			createBody := jsonBody(t, reqs[1].Body)
+			if tt.oldExpiry != nil {
+				lifetime := tt.oldExpiry.Sub(date(2025, 1, 1, 0, 0, 0, 0))
+				assertTimeBetween(t, "replacement expires_at", createBody["expires_at"], before.Add(lifetime), after.Add(lifetime))
+				delete(createBody, "expires_at")
+			}
+			if diff := cmp.Diff(wantRotateCreate, createBody); diff != "" {
 				t.Errorf("create body (-want +got):\n%s", diff)
 			}
 			if !tt.wantPatch {
@@ -938,7 +1023,7 @@ func TestRotate_failures(t *testing.T) {
 		f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("active", nil)})
 		f.on(http.MethodPost, collURL, reply{status: 201, body: createdJSON})
 		f.on(http.MethodDelete, collURL+"/k1", reply{status: 500, body: envelope("INTERNAL_ERROR", 500)})
-		created, err := c.Rotate(t.Context(), "k1", 0)
+		created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{})
 		if created == nil {
 			t.Fatalf("created = nil (err %v), want the new key", err)
 		}
@@ -948,7 +1033,8 @@ func TestRotate_failures(t *testing.T) {
 		if !errors.Is(err, apikeys.ErrServer) {
 			t.Errorf("err = %v, want ErrServer", err)
 		}
-		const wantMsg = "apikeys: rotate: replacement key_new was created, but retiring k1 failed: apikeys: 500 Internal Server Error: INTERNAL_ERROR: m (request req_test)"
+		const wantMsg = "apikeys: reference: rotate: replacement key_new was created, but retiring k1 failed: " +
+			"apikeys: reference: archive key k1: 500 INTERNAL_ERROR: m (request req_test)"
 		if err == nil || err.Error() != wantMsg {
 			t.Errorf("err = %v, want %q", err, wantMsg)
 		}
@@ -958,7 +1044,7 @@ func TestRotate_failures(t *testing.T) {
 		f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("active", nil)})
 		f.on(http.MethodPost, collURL, reply{status: 201, body: createdJSON})
 		f.on(http.MethodPatch, collURL+"/k1", reply{status: 404, body: envelope("API_KEY_NOT_FOUND", 404)})
-		created, err := c.Rotate(t.Context(), "k1", time.Minute)
+		created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{Grace: time.Minute})
 		if created == nil || created.Secret.Reveal() != createdSecret {
 			t.Errorf("created = %v, want the new key and its secret", created)
 		}
@@ -970,7 +1056,7 @@ func TestRotate_failures(t *testing.T) {
 		c, f := newTestClient(t)
 		f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("active", nil)})
 		f.on(http.MethodPost, collURL, reply{status: 422, body: envelope("VALIDATION_ERROR", 422)})
-		created, err := c.Rotate(t.Context(), "k1", 0)
+		created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{})
 		if created != nil {
 			t.Errorf("created = %+v, want nil", created)
 		}
@@ -985,7 +1071,7 @@ func TestRotate_failures(t *testing.T) {
 	t.Run("get fails", func(t *testing.T) {
 		c, f := newTestClient(t)
 		f.on(http.MethodGet, collURL+"/k1", reply{status: 404, body: envelope("API_KEY_NOT_FOUND", 404)})
-		created, err := c.Rotate(t.Context(), "k1", 0)
+		created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{})
 		if created != nil || !errors.Is(err, apikeys.ErrNotFound) {
 			t.Errorf("Rotate = %+v, %v; want nil, ErrNotFound", created, err)
 		}
@@ -997,7 +1083,7 @@ func TestRotate_failures(t *testing.T) {
 		t.Run("old key is "+status, func(t *testing.T) {
 			c, f := newTestClient(t)
 			f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON(status, nil)})
-			created, err := c.Rotate(t.Context(), "k1", 0)
+			created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{})
 			if created != nil {
 				t.Errorf("created = %+v, want nil", created)
 			}
@@ -1005,7 +1091,8 @@ func TestRotate_failures(t *testing.T) {
 			if !errors.As(err, &te) {
 				t.Fatalf("err = %v, want a *TransitionError", err)
 			}
-			if diff := cmp.Diff(apikeys.TransitionError{From: apikeys.Status(status), Action: apikeys.ActionArchive}, *te); diff != "" {
+			want := apikeys.TransitionError{Platform: apikeys.Reference, From: apikeys.Status(status), Action: apikeys.ActionArchive}
+			if diff := cmp.Diff(want, *te); diff != "" {
 				t.Errorf("TransitionError (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff([]string{"GET " + collURL + "/k1"}, summarize(f.requests())); diff != "" {
@@ -1015,22 +1102,89 @@ func TestRotate_failures(t *testing.T) {
 	}
 	t.Run("negative grace", func(t *testing.T) {
 		c, f := newTestClient(t)
-		created, err := c.Rotate(t.Context(), "k1", -time.Second)
+		created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{Grace: -time.Second})
 		var ve *apikeys.ValidationError
-		if created != nil || !errors.As(err, &ve) || ve.Field != "grace" {
-			t.Errorf("Rotate = %+v, %v; want nil, *ValidationError for grace", created, err)
+		if created != nil || !errors.As(err, &ve) || ve.Field != "Grace" {
+			t.Errorf("Rotate = %+v, %v; want nil, *ValidationError for Grace", created, err)
 		}
+		assertNoRequest(t, f)
+	})
+	t.Run("grace under a second", func(t *testing.T) {
+		c, f := newTestClient(t)
+		_, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{Grace: 999 * time.Millisecond})
+		assertValidationError(t, err, apikeys.ValidationError{Field: "Grace", Reason: "must be 0 or at least 1s"})
+		assertNoRequest(t, f)
+	})
+	t.Run("name pointing to an empty name", func(t *testing.T) {
+		c, f := newTestClient(t)
+		_, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{Name: apikeys.Ptr("")})
+		var ve *apikeys.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "Name" {
+			t.Errorf("Rotate = %v, want a *ValidationError for Name", err)
+		}
+		assertNoRequest(t, f)
+	})
+	t.Run("key ID with a slash", func(t *testing.T) {
+		c, f := newTestClient(t)
+		_, err := c.Rotate(t.Context(), "a/b", apikeys.RotateParams{})
+		assertValidationError(t, err, apikeys.ValidationError{Field: "keyID", Reason: `must not contain "/" or "\"`})
 		assertNoRequest(t, f)
 	})
 	t.Run("invalid key ID", func(t *testing.T) {
 		c, f := newTestClient(t)
-		created, err := c.Rotate(t.Context(), "a\nb", 0)
+		created, err := c.Rotate(t.Context(), "a\nb", apikeys.RotateParams{})
 		var ve *apikeys.ValidationError
 		if created != nil || !errors.As(err, &ve) || ve.Field != "keyID" {
 			t.Errorf("Rotate = %+v, %v; want nil, *ValidationError for keyID", created, err)
 		}
 		assertNoRequest(t, f)
 	})
+}
+
+// assertTimeBetween checks that v is an RFC 3339 string in UTC between lo
+// and hi (lo cut to the second, as the wire may be).
+func assertTimeBetween(t *testing.T, what string, v any, lo, hi time.Time) {
+	t.Helper()
+	s, _ := v.(string)
+	got, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t.Errorf("%s = %v: %v", what, v, err)
+		return
+	}
+	if !strings.HasSuffix(s, "Z") {
+		t.Errorf("%s = %q, want UTC", what, s)
+	}
+	if got.Before(lo.Truncate(time.Second)) || got.After(hi) {
+		t.Errorf("%s = %v, want between %v and %v", what, got, lo, hi)
+	}
+}
+
+// RotateParams: Name replaces the old name; ExpiresAt sets the
+// replacement's expiry instead of the old key's lifetime.
+func TestRotate_params(t *testing.T) {
+	created := date(2025, 1, 1, 0, 0, 0, 0)
+	oldExpiry := apikeys.Ptr(time.Now().Add(30 * 24 * time.Hour))
+	explicit := time.Date(2030, 6, 1, 12, 0, 0, 0, time.FixedZone("X", 7200))
+	c, f := newTestClient(t)
+	f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("active", oldExpiry)})
+	f.on(http.MethodPost, collURL, reply{status: 201, body: createdJSON})
+	f.on(http.MethodDelete, collURL+"/k1", reply{status: 200, body: `{"id":"k1","status":"archived"}`})
+	if _, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{Name: apikeys.Ptr("ci v2"), ExpiresAt: &explicit}); err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	reqs := f.requests()
+	if len(reqs) != 3 {
+		t.Fatalf("requests %v", summarize(reqs))
+	}
+	want := map[string]any{"expires_at": "2030-06-01T10:00:00Z"}
+	for k, v := range wantRotateCreate {
+		want[k] = v
+	}
+	want["key_name"] = "ci v2"
+	if diff := cmp.Diff(want, jsonBody(t, reqs[1].Body)); diff != "" {
+		t.Errorf("create body (-want +got):\n%s", diff)
+	}
+	_ = created
 }
 
 // A created key whose answer has one field that does not decode still exists
@@ -1050,7 +1204,7 @@ func createPartial(t *testing.T, body string) {
 	c, f := newTestClient(t)
 	f.on(http.MethodPost, collURL, reply{status: 201, body: body})
 	created, err := c.Create(t.Context(), apikeys.CreateParams{Name: "ci"})
-	if err == nil || !strings.Contains(err.Error(), "decoding the 201 response") {
+	if err == nil || !strings.Contains(err.Error(), "decoding the 201 answer") {
 		t.Errorf("err = %v, want the decoding error", err)
 	}
 	if created == nil {
@@ -1073,7 +1227,7 @@ func TestRotate_partialCreateKeepsOldKey(t *testing.T) {
 	f.on(http.MethodGet, collURL+"/k1", reply{status: 200, body: rotatedKeyJSON("active", nil)})
 	f.on(http.MethodPost, collURL, reply{status: 201,
 		body: `{"id":"key_new","key_name":"ci","key":"` + createdSecret + `","created_at":"yesterday"}`})
-	created, err := c.Rotate(t.Context(), "k1", 0)
+	created, err := c.Rotate(t.Context(), "k1", apikeys.RotateParams{})
 	if err == nil || created == nil || created.Key.ID != "key_new" || created.Secret.Reveal() != createdSecret {
 		t.Fatalf("Rotate = %v, %v; want key_new with its secret and the decoding error", created, err)
 	}

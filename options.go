@@ -1,8 +1,11 @@
 package apikeys
 
 import (
+	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 	"unicode"
@@ -14,9 +17,16 @@ type Option func(*settings) error
 
 // settings collects the options before New checks them as a whole.
 type settings struct {
+	platform       Platform
+	platformSet    bool // WithPlatform was given
 	baseURL        string
 	apiKey         string
 	orgID          string
+	authHeader     string
+	authScheme     string
+	authSet        bool // WithAuthHeader was given
+	fromEnv        bool // FromEnv was given: New reads the environment
+	getenv         func(string) string
 	httpClient     *http.Client
 	userAgent      string
 	maxRetries     int
@@ -26,7 +36,6 @@ type settings struct {
 	logger         *slog.Logger
 	insecureHTTP   bool
 	budgetTokens   int
-	budgetRatio    float64
 }
 
 func defaultSettings() settings {
@@ -35,21 +44,145 @@ func defaultSettings() settings {
 		minRetryDelay:  500 * time.Millisecond,
 		maxRetryDelay:  30 * time.Second,
 		requestTimeout: 30 * time.Second,
-		budgetTokens:   10,
-		budgetRatio:    0.1,
+		budgetTokens:   500,
+		getenv:         os.Getenv,
 	}
 }
 
+// WithPlatform chooses the key-management API the client speaks. Default
+// Reference. An unknown platform makes New fail with a *ValidationError. The
+// platform decides the credential header, the default base URL, whether an
+// organization is needed, and which operations and fields exist: see
+// Platform.Capabilities and the README's platform table.
+func WithPlatform(p Platform) Option {
+	return func(s *settings) error {
+		if !p.Valid() {
+			return &ValidationError{Field: "WithPlatform", Reason: fmt.Sprintf("%q is not a known platform", string(p))}
+		}
+		s.platform, s.platformSet = p, true
+		return nil
+	}
+}
+
+// WithAuthHeader sets the header that carries the credential, and a scheme
+// written before it with one space ("Bearer"); "" sends the credential raw.
+// Required for Sysevo, whose docs name no header; elsewhere it replaces the
+// platform's documented header (a gateway in front of it, say). The name is
+// sent as written.
+func WithAuthHeader(name, scheme string) Option {
+	return func(s *settings) error {
+		if !isToken(name) {
+			return &ValidationError{Field: "WithAuthHeader", Reason: "the header name is empty or not an HTTP token"}
+		}
+		if scheme != "" && !isToken(scheme) {
+			return &ValidationError{Field: "WithAuthHeader", Reason: "the scheme is not an HTTP token"}
+		}
+		if reservedHeaders[http.CanonicalHeaderKey(name)] {
+			return &ValidationError{Field: "WithAuthHeader", Reason: "the header name is one the client sets itself"}
+		}
+		s.authHeader, s.authScheme, s.authSet = name, scheme, true
+		return nil
+	}
+}
+
+// reservedHeaders are the headers the client writes on every request.
+var reservedHeaders = map[string]bool{
+	"Accept": true, "User-Agent": true, "Content-Type": true, "Content-Length": true,
+	"Host": true, "Idempotency-Key": true, "Transfer-Encoding": true,
+}
+
+// isToken reports whether s is an RFC 9110 token, as a header name and an
+// auth scheme must be.
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
+			strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0 {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// The environment variables FromEnv reads.
+const (
+	EnvPlatform   = "APIKEYS_PLATFORM"
+	EnvBaseURL    = "APIKEYS_BASE_URL"
+	EnvAPIKey     = "APIKEYS_API_KEY"
+	EnvOrg        = "APIKEYS_ORG"
+	EnvAuthHeader = "APIKEYS_AUTH_HEADER" // "Name" or "Name Scheme"
+)
+
+// FromEnv configures the client from the environment: APIKEYS_PLATFORM,
+// APIKEYS_BASE_URL, APIKEYS_API_KEY, APIKEYS_ORG and APIKEYS_AUTH_HEADER
+// ("Name" or "Name Scheme"). An unset or empty variable changes nothing; a
+// set one never overrides an explicit option, wherever FromEnv stands among
+// the options. An explicit WithPlatform naming another platform than
+// APIKEYS_PLATFORM, while any other APIKEYS_ variable is set, is a
+// *ValidationError: a credential meant for one platform never goes to
+// another.
+func FromEnv() Option {
+	return func(s *settings) error { s.fromEnv = true; return nil }
+}
+
+// applyEnv fills what no explicit option set from the environment.
+func (s *settings) applyEnv() error {
+	get := func(name string) string { return strings.TrimSpace(s.getenv(name)) }
+	envPlatform := Platform(get(EnvPlatform))
+	others := get(EnvBaseURL) != "" || get(EnvAPIKey) != "" || get(EnvOrg) != "" || get(EnvAuthHeader) != ""
+	if s.platformSet && others && envPlatform.orDefault() != s.platform.orDefault() {
+		return &ValidationError{Field: EnvPlatform, Reason: fmt.Sprintf(
+			"WithPlatform(%s) differs from the environment's platform while other %s variables are set; unset them or make the platforms agree",
+			s.platform.orDefault(), "APIKEYS_")}
+	}
+	var opts []Option
+	if envPlatform != "" && !s.platformSet {
+		opts = append(opts, WithPlatform(envPlatform))
+	}
+	if v := get(EnvBaseURL); v != "" && s.baseURL == "" {
+		opts = append(opts, WithBaseURL(v))
+	}
+	if v := get(EnvAPIKey); v != "" && s.apiKey == "" {
+		opts = append(opts, WithAPIKey(v))
+	}
+	if v := get(EnvOrg); v != "" && s.orgID == "" {
+		opts = append(opts, WithOrganization(v))
+	}
+	if v := get(EnvAuthHeader); v != "" && !s.authSet {
+		name, scheme, _ := strings.Cut(v, " ")
+		opts = append(opts, WithAuthHeader(name, strings.TrimSpace(scheme)))
+	}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				ve.Reason = "from the environment: " + ve.Reason
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // WithBaseURL sets the API's base URL, for example
-// "https://keys.example.com/v1". Required. It must be absolute, without user
-// information, query or fragment; http:// is refused unless the host is
-// loopback or WithInsecureHTTP is given.
+// "https://keys.example.com/v1". Required for Reference and Sysevo; for the
+// other platforms it replaces the vendor's default (Confident AI's EU host,
+// "https://eu.api.confident-ai.com", for one). The platform's paths are
+// appended to it. It must be absolute, without user information, query or
+// fragment; http:// is refused unless the host is loopback or
+// WithInsecureHTTP is given.
 func WithBaseURL(u string) Option {
 	return func(s *settings) error { s.baseURL = u; return nil }
 }
 
-// WithAPIKey sets the credential sent as X-API-Key. Required. It is never
-// logged, printed in an error, or sent to another origin on a redirect.
+// WithAPIKey sets the credential, sent in the platform's credential header
+// (X-API-Key, Authorization: Bearer, CONFIDENT_API_KEY; see WithAuthHeader).
+// Required. It is never logged, printed in an error, or sent to another
+// origin on a redirect.
 func WithAPIKey(credential string) Option {
 	return func(s *settings) error {
 		if credential == "" {
@@ -64,7 +197,9 @@ func WithAPIKey(credential string) Option {
 }
 
 // WithOrganization sets the organization whose keys the client manages.
-// Required: every path is organization-scoped.
+// Required for Reference and Aitronos, whose paths are organization-scoped;
+// optional for Prefactor, where it is the account_id; refused (New fails)
+// where the platform has no organization.
 func WithOrganization(orgID string) Option {
 	return func(s *settings) error {
 		if err := checkID("orgID", orgID); err != nil {
@@ -154,24 +289,29 @@ func WithRequestTimeout(d time.Duration) Option {
 	}
 }
 
-// WithRetryBudget sets the retry throttle shared by every call of the client.
-// Each retryable failure spends one token, each other outcome earns back
-// ratio tokens, every second earns one, and retries are made only while more
-// than maxTokens/2 remain. Default (10, 0.1), as in gRPC's retry throttling:
-// against a server that fails everything, N quick calls make about N attempts
-// rather than 3N. maxTokens 0 disables the throttle (ratio is then ignored).
-func WithRetryBudget(maxTokens int, ratio float64) Option {
+// WithRetryBudget sets the retry quota shared by every call of the client,
+// in tokens. Default 500; 0 disables it. A first attempt is free; a retry
+// costs 5 tokens (10 after an attempt's timeout) and gets them back when it
+// succeeds; a call that succeeds at once earns 1; each second earns 1. A 429
+// or 503 with Retry-After is the server steering the client and costs
+// nothing, and the retry of a create that would recover its secret is never
+// refused. So retries absorb a flaky server however long it stays flaky,
+// while against a dead one a bulk job makes about one request per call, not
+// 1+WithMaxRetries. A refused retry returns the last error wrapped with
+// ErrRetryBudgetExhausted.
+func WithRetryBudget(tokens int) Option {
 	return func(s *settings) error {
-		if maxTokens < 0 || (maxTokens > 0 && !(ratio >= 0 && ratio <= float64(maxTokens))) {
-			return &ValidationError{Field: "WithRetryBudget", Reason: "want maxTokens >= 0 and 0 <= ratio <= maxTokens"}
+		if tokens < 0 {
+			return &ValidationError{Field: "WithRetryBudget", Reason: "must not be negative"}
 		}
-		s.budgetTokens, s.budgetRatio = maxTokens, ratio
+		s.budgetTokens = tokens
 		return nil
 	}
 }
 
 // WithLogger logs one debug line per attempt (method, path, status, attempt,
-// duration, the response's X-Request-Id) and each retry decision. Request
+// duration, the platform's request ID) and each retry decision, a refusal by
+// the retry budget included. Request
 // header values, bodies, queries, secrets and the credential are never
 // logged. nil (the default) is silent.
 func WithLogger(l *slog.Logger) Option {

@@ -40,7 +40,7 @@ func TestWithMaxRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := append([]apikeys.Option{apikeys.WithRetryBudget(0, 0)}, tt.opts...)
+			opts := append([]apikeys.Option{apikeys.WithRetryBudget(0)}, tt.opts...)
 			c, f := newTestClient(t, opts...)
 			f.on(http.MethodGet, collURL+"/k1", reply{status: 503, body: unavailable})
 			_, err := c.Get(t.Context(), "k1")
@@ -136,18 +136,20 @@ func TestWithMaxRetryDelay(t *testing.T) {
 	}
 }
 
+// The retry budget is a quota: a first attempt is free, a retry costs 5
+// tokens, so against a server that fails every request a bucket of N tokens
+// pays for N/5 retries; a refused retry is visible in the error.
 func TestWithRetryBudget(t *testing.T) {
 	tests := []struct {
 		name         string
 		opts         []apikeys.Option
 		wantAttempts int
+		wantRefused  bool
 	}{
-		// 5 retries allowed; no throttle: 6 attempts.
-		{name: "0 tokens disables the throttle", opts: []apikeys.Option{apikeys.WithRetryBudget(0, 0)}, wantAttempts: 6},
-		// 2 tokens: the first failure leaves 1, not more than half: no retry.
-		{name: "2 tokens allow no retry", opts: []apikeys.Option{apikeys.WithRetryBudget(2, 0)}, wantAttempts: 1},
-		// 10 tokens: failures leave 9, 8, 7, 6, 5; at 5 (half) retries stop.
-		{name: "default 10 tokens allow 4 retries", wantAttempts: 5},
+		{name: "0 tokens disables the budget", opts: []apikeys.Option{apikeys.WithRetryBudget(0)}, wantAttempts: 6},
+		{name: "4 tokens pay for no retry", opts: []apikeys.Option{apikeys.WithRetryBudget(4)}, wantAttempts: 1, wantRefused: true},
+		{name: "12 tokens pay for two retries", opts: []apikeys.Option{apikeys.WithRetryBudget(12)}, wantAttempts: 3, wantRefused: true},
+		{name: "the default 500 tokens pay for every retry of one call", wantAttempts: 6},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -164,7 +166,75 @@ func TestWithRetryBudget(t *testing.T) {
 			if got := len(f.requests()); got != tt.wantAttempts {
 				t.Errorf("sent %d requests, want %d", got, tt.wantAttempts)
 			}
+			if got := errors.Is(err, apikeys.ErrRetryBudgetExhausted); got != tt.wantRefused {
+				t.Errorf("errors.Is(%v, ErrRetryBudgetExhausted) = %v, want %v", err, got, tt.wantRefused)
+			}
+			if got := strings.Contains(err.Error(), "retry budget"); got != tt.wantRefused {
+				t.Errorf("Error() = %q; mentions the retry budget: %v, want %v", err, got, tt.wantRefused)
+			}
 		})
+	}
+}
+
+// Retries that succeed are refunded, so a flaky server never exhausts even a
+// small budget; and the budget is the client's, shared by every call.
+func TestWithRetryBudget_flakyServerNeverExhausts(t *testing.T) {
+	c, f := newTestClient(t, apikeys.WithRetryBudget(5), apikeys.WithMaxRetries(1))
+	for i := range 50 {
+		f.on(http.MethodGet, collURL+"/k1", reply{status: 503, body: unavailable}, reply{status: 200, body: `{"id":"k1"}`})
+		if _, err := c.Get(t.Context(), "k1"); err != nil {
+			t.Fatalf("call %d: %v; a refunded retry was refused", i, err)
+		}
+	}
+	if got := len(f.requests()); got != 100 {
+		t.Errorf("sent %d requests, want 100", got)
+	}
+	// Against a dead server the 5 tokens pay for one retry, for the whole
+	// client: the next call makes one attempt.
+	f.on(http.MethodGet, collURL+"/k1", reply{status: 500, body: `{}`})
+	for i, want := range []int{2, 1, 1} {
+		_, err := c.Get(t.Context(), "k1")
+		if got := attemptsOf(t, err); got != want {
+			t.Errorf("dead server, call %d: %d attempts, want %d", i, got, want)
+		}
+	}
+}
+
+// From an exhausted budget, a 429 or 503 with Retry-After is still retried
+// (the server steers it), and so is a create on the reference API, whose
+// retry recovers the secret; a refused retry is logged.
+func TestWithRetryBudget_exemptions(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, f := newTestClient(t, apikeys.WithRetryBudget(1), apikeys.WithMaxRetries(2), apikeys.WithLogger(logger))
+	f.on(http.MethodGet, collURL+"/k0", reply{status: 500, body: `{}`})
+	if _, err := c.Get(t.Context(), "k0"); !errors.Is(err, apikeys.ErrRetryBudgetExhausted) {
+		t.Fatalf("Get = %v, want the budget exhausted", err)
+	}
+	if !strings.Contains(logs.String(), "retry budget") {
+		t.Errorf("no log line names the retry budget:\n%s", logs.String())
+	}
+	for _, status := range []int{429, 503} {
+		f.on(http.MethodGet, collURL+"/k1",
+			reply{status: status, body: `{}`, header: map[string]string{"Retry-After": "0"}},
+			reply{status: 200, body: `{"id":"k1"}`})
+		if _, err := c.Get(t.Context(), "k1"); err != nil {
+			t.Errorf("%d with Retry-After from an exhausted budget: %v, want a retry", status, err)
+		}
+	}
+	f.on(http.MethodPost, collURL,
+		reply{status: 500, body: `{}`}, reply{status: 503, body: `{}`},
+		reply{status: 201, body: createdJSON})
+	created, err := c.Create(t.Context(), apikeys.CreateParams{Name: "ci"})
+	if err != nil || created.Secret.Reveal() != createdSecret {
+		t.Fatalf("Create from an exhausted budget: %v, want the retries that recover the secret", err)
+	}
+	reqs := f.requests()
+	posts := reqs[len(reqs)-3:]
+	for _, r := range posts {
+		if r.Method != http.MethodPost || r.Header.Get("Idempotency-Key") != posts[0].Header.Get("Idempotency-Key") {
+			t.Errorf("create attempts: %v", summarize(posts))
+		}
 	}
 }
 

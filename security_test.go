@@ -154,7 +154,7 @@ func TestSecretInUnexportedField(t *testing.T) {
 func TestSecretComparer(t *testing.T) {
 	t.Parallel()
 	a, b := relCreate(t), relCreate(t)
-	if diff := cmp.Diff(a, b, secretEqual); diff != "" {
+	if diff := cmp.Diff(a, b, secretEqual, ignoreUnexported); diff != "" {
 		t.Errorf("two creates of the same key differ (-a +b):\n%s", diff)
 	}
 	var zero apikeys.Secret

@@ -7,7 +7,8 @@ import "slices"
 // report Valid() == false.
 type Status string
 
-// The lifecycle states of the reference API.
+// The lifecycle states, in the SDK's words on every platform: a platform's
+// own word for a status is in Key.PlatformStatus.
 const (
 	StatusActive   Status = "active"   // the key authenticates requests
 	StatusPaused   Status = "paused"   // temporarily refused; Unpause restores it
@@ -37,66 +38,34 @@ var allActions = [...]Action{
 	ActionArchive, ActionReactivate, ActionRevoke, ActionDelete,
 }
 
-// gone is the target of ActionDelete: the key no longer exists.
-const gone Status = ""
-
-// transitions is the reference API's transition table; a missing cell is a
-// refused transition. It is a package-level value, not state: nothing writes it.
-var transitions = map[Status]map[Action]Status{
-	StatusActive: {
-		ActionDeactivate: StatusInactive, ActionPause: StatusPaused,
-		ActionArchive: StatusArchived, ActionRevoke: StatusRevoked,
-	},
-	StatusPaused: {
-		ActionDeactivate: StatusInactive, ActionUnpause: StatusActive,
-		ActionArchive: StatusArchived, ActionRevoke: StatusRevoked,
-	},
-	StatusInactive: {
-		ActionActivate: StatusActive, ActionArchive: StatusArchived, ActionRevoke: StatusRevoked,
-	},
-	StatusArchived: {
-		ActionReactivate: StatusActive, ActionRevoke: StatusRevoked, ActionDelete: gone,
-	},
-	StatusRevoked: {
-		ActionDelete: gone,
-	},
-}
-
 // Valid reports whether s is one of the five known states.
 func (s Status) Valid() bool {
-	_, ok := transitions[s]
-	return ok
-}
-
-// Can reports whether the transition table allows action a from s. An unknown
-// status or action allows nothing.
-func (s Status) Can(a Action) bool {
-	_, ok := transitions[s][a]
-	return ok
-}
-
-// Next returns the state that action a leads to from s. ActionDelete leads to
-// the empty Status: the key no longer exists. A refused transition returns a
-// *TransitionError, which matches ErrInvalidTransition.
-func (s Status) Next(a Action) (Status, error) {
-	next, ok := transitions[s][a]
-	if !ok {
-		return s, &TransitionError{From: s, Action: a}
+	switch s {
+	case StatusActive, StatusPaused, StatusInactive, StatusArchived, StatusRevoked:
+		return true
 	}
-	return next, nil
+	return false
+}
+
+// Can reports whether the reference API's transition table allows action a
+// from s. For another platform use Platform.Can or Key.Can. An unknown
+// status or action allows nothing.
+func (s Status) Can(a Action) bool { return Reference.Can(s, a) }
+
+// Next returns the state that action a leads to from s on the reference
+// API. ActionDelete leads to the empty Status: the key no longer exists. A
+// refused transition returns a *TransitionError, which matches
+// ErrInvalidTransition.
+func (s Status) Next(a Action) (Status, error) {
+	if !s.Can(a) {
+		return s, &TransitionError{Platform: Reference, From: s, Action: a}
+	}
+	return Reference.Next(s, a)
 }
 
 // Actions returns the actions Can allows from s, in the order of the Action
 // constants. The caller owns the returned slice.
-func (s Status) Actions() []Action {
-	var out []Action
-	for _, a := range allActions {
-		if s.Can(a) {
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func (s Status) Actions() []Action { return Reference.Actions(s) }
 
 // Valid reports whether a is one of the eight known actions.
 func (a Action) Valid() bool {

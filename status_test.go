@@ -69,7 +69,7 @@ func TestTransitionTable(t *testing.T) {
 					if !errors.As(err, &te) {
 						t.Fatalf("%q.Next(%q) = %q, %v; want a *TransitionError", from, a, next, err)
 					}
-					if diff := cmp.Diff(apikeys.TransitionError{From: from, Action: a}, *te); diff != "" {
+					if diff := cmp.Diff(apikeys.TransitionError{Platform: apikeys.Reference, From: from, Action: a}, *te); diff != "" {
 						t.Errorf("TransitionError (-want +got):\n%s", diff)
 					}
 					if !errors.Is(err, apikeys.ErrInvalidTransition) {
@@ -228,14 +228,19 @@ func TestClient_Transition(t *testing.T) {
 				default:
 					f.on(wr.method, url, reply{status: 200, body: `{"id":"k1","status":"` + want + `"}`})
 				}
-				key, err := c.Transition(t.Context(), &apikeys.Key{ID: "k1", Status: from}, a)
+				// A key of the client's platform, named or left empty, is the same.
+				keyPlatform := apikeys.Platform("")
+				if i%2 == 0 {
+					keyPlatform = apikeys.Reference
+				}
+				key, err := c.Transition(t.Context(), &apikeys.Key{ID: "k1", Status: from, Platform: keyPlatform}, a)
 				switch want {
 				case "":
 					var te *apikeys.TransitionError
 					if !errors.As(err, &te) {
 						t.Fatalf("Transition = %v, %v; want a *TransitionError", key, err)
 					}
-					if diff := cmp.Diff(apikeys.TransitionError{From: from, Action: a}, *te); diff != "" {
+					if diff := cmp.Diff(apikeys.TransitionError{Platform: apikeys.Reference, From: from, Action: a}, *te); diff != "" {
 						t.Errorf("TransitionError (-want +got):\n%s", diff)
 					}
 					if !errors.Is(err, apikeys.ErrInvalidTransition) {
@@ -254,7 +259,8 @@ func TestClient_Transition(t *testing.T) {
 					if err != nil {
 						t.Fatalf("Transition: %v", err)
 					}
-					if diff := cmp.Diff(&apikeys.Key{ID: "k1", Status: apikeys.Status(want)}, key); diff != "" {
+					wantKey := &apikeys.Key{ID: "k1", Status: apikeys.Status(want), PlatformStatus: want, Platform: apikeys.Reference}
+					if diff := cmp.Diff(wantKey, key, ignoreUnexported); diff != "" {
 						t.Errorf("key (-want +got):\n%s", diff)
 					}
 				}
@@ -295,6 +301,14 @@ func TestClient_Transition_refusedLocally(t *testing.T) {
 		{
 			name: "refused cell", key: &apikeys.Key{ID: "k1", Status: apikeys.StatusRevoked}, action: apikeys.ActionReactivate,
 			wantErr: apikeys.ErrInvalidTransition, wantMsg: `apikeys: cannot reactivate a key that is "revoked"`,
+		},
+		{
+			name: "key of another platform", key: &apikeys.Key{ID: "k1", Status: apikeys.StatusActive, Platform: apikeys.OrqAI}, action: apikeys.ActionDeactivate,
+			wantErr: apikeys.ErrInvalidParams, wantField: "key", wantMsg: "apikeys: invalid key: belongs to orq-ai, not to this client's reference",
+		},
+		{
+			name: "allowed cell but key ID with a slash", key: &apikeys.Key{ID: "a/b", Status: apikeys.StatusActive}, action: apikeys.ActionPause,
+			wantErr: apikeys.ErrInvalidParams, wantField: "keyID", wantMsg: `apikeys: invalid keyID: must not contain "/" or "\"`,
 		},
 		{
 			name: "allowed cell but empty key ID", key: &apikeys.Key{Status: apikeys.StatusActive}, action: apikeys.ActionPause,

@@ -86,7 +86,7 @@ func TestUpdate_body(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Update: %v", err)
 			}
-			if diff := cmp.Diff(fullKey(), key); diff != "" {
+			if diff := cmp.Diff(fullKey(), key, ignoreUnexported); diff != "" {
 				t.Errorf("key (-want +got):\n%s", diff)
 			}
 			r := f.onlyRequest(t)
@@ -129,7 +129,22 @@ func TestUpdate_refusedLocally(t *testing.T) {
 		{
 			name:   "empty name",
 			params: apikeys.UpdateParams{Name: apikeys.Ptr("")},
-			want:   apikeys.ValidationError{Field: "Name", Reason: "must not be empty"},
+			want:   apikeys.ValidationError{Field: "Name", Reason: "must not be empty or white space"},
+		},
+		{
+			name:   "white-space name",
+			params: apikeys.UpdateParams{Name: apikeys.Ptr(" \t\n ")},
+			want:   apikeys.ValidationError{Field: "Name", Reason: "must not be empty or white space"},
+		},
+		{
+			name:   "white-space scope",
+			params: apikeys.UpdateParams{Scopes: []string{"keys:read", "  "}},
+			want:   apikeys.ValidationError{Field: "Scopes", Reason: "must not hold an empty or white-space scope"},
+		},
+		{
+			name:   "empty scope",
+			params: apikeys.UpdateParams{Scopes: []string{""}},
+			want:   apikeys.ValidationError{Field: "Scopes", Reason: "must not hold an empty or white-space scope"},
 		},
 		{
 			name:   "invalid permission mode",

@@ -3,11 +3,12 @@ package apikeystest
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 )
 
-// Error codes the server answers with. The first nine are the reference API's
-// (DESIGN.md); the others cover HTTP-level failures that API has no code for.
+// Error codes. They are the reference API's (DESIGN.md) and Aitronos shares
+// them; a wire of another family renders an apiError in its own words, by
+// status and code. The second group covers HTTP-level failures the reference
+// API has no code for.
 const (
 	codeValidation        = "VALIDATION_ERROR"
 	codeInvalidAPIKey     = "INVALID_API_KEY"
@@ -29,7 +30,8 @@ const (
 	codeBadGateway       = "BAD_GATEWAY"
 	codeGatewayTimeout   = "GATEWAY_TIMEOUT"
 
-	// Error types: the class of an error, for a client that branches broadly.
+	// Error types (the reference API's): the class of an error, for a client
+	// that branches broadly.
 	typeValidation     = "validation_error"
 	typeAuthentication = "authentication_error"
 	typePermission     = "permission_error"
@@ -40,7 +42,8 @@ const (
 	typeServer         = "server_error"
 )
 
-// apiError is one non-2xx answer before it is encoded as the envelope.
+// apiError is one non-2xx answer before a wire encodes it in its platform's
+// envelope.
 type apiError struct {
 	status  int
 	code    string
@@ -50,46 +53,12 @@ type apiError struct {
 	details map[string]any
 }
 
-// envelope is the reference API's error body. Every field is always present so
-// that a client decoding it never has to guess what an absent field means.
-type envelope struct {
-	Success bool         `json:"success"`
-	Error   envelopeBody `json:"error"`
-}
-
-type envelopeBody struct {
-	Code          string         `json:"code"`
-	Message       string         `json:"message"`
-	SystemMessage string         `json:"system_message"`
-	Type          string         `json:"type"`
-	Status        int            `json:"status"`
-	Details       map[string]any `json:"details"`
-	TraceID       string         `json:"trace_id"`
-	Timestamp     string         `json:"timestamp"`
-}
-
-// response encodes e as the envelope. The trace ID is the request ID so that a
-// failure reported by a client can be found in Requests().
-func (e *apiError) response(reqID string, now time.Time) *response {
-	details := e.details
-	if details == nil {
-		details = map[string]any{}
+// systemMessage is system, or message when there is none.
+func (e *apiError) systemMessage() string {
+	if e.system == "" {
+		return e.message
 	}
-	system := e.system
-	if system == "" {
-		system = e.message
-	}
-	body := mustMarshal(envelope{Error: envelopeBody{
-		Code:          e.code,
-		Message:       e.message,
-		SystemMessage: system,
-		Type:          e.typ,
-		Status:        e.status,
-		Details:       details,
-		TraceID:       reqID,
-		Timestamp:     formatTime(now),
-	}})
-	return &response{status: e.status, body: body}
+	return e.system
 }
 
 func validationError(field, reason string) *apiError {
@@ -99,6 +68,14 @@ func validationError(field, reason string) *apiError {
 		typ:     typeValidation,
 		message: "invalid " + field + ": " + reason,
 		details: map[string]any{"field": field, "reason": reason},
+	}
+}
+
+func bodyTooLarge() *apiError {
+	return &apiError{
+		status: http.StatusRequestEntityTooLarge, code: codeValidation, typ: typeInvalidRequest,
+		message: "the request body is larger than 1 MiB",
+		details: map[string]any{"field": "body", "reason": "larger than 1 MiB"},
 	}
 }
 

@@ -51,11 +51,13 @@ type fault struct {
 }
 
 // FailNext makes each of the next n requests answer status, 400 to 599, with
-// the error envelope; the request is not applied and no idempotency record is
-// kept, as if a proxy in front of the API had answered. The code follows the
-// status: 429 RATE_LIMIT_EXCEEDED, 500 INTERNAL_ERROR, 503 SERVICE_UNAVAILABLE,
-// 401 INVALID_API_KEY, 404 NOT_FOUND, 422 VALIDATION_ERROR, and so on. If
-// retryAfter > 0, the answer carries Retry-After in whole seconds, rounded up.
+// the platform's error envelope; the request is not applied and no
+// idempotency record is kept, as if a proxy in front of the API had answered.
+// The code follows the status: 429 RATE_LIMIT_EXCEEDED, 500 INTERNAL_ERROR,
+// 503 SERVICE_UNAVAILABLE, 401 INVALID_API_KEY, 404 NOT_FOUND, 422
+// VALIDATION_ERROR, and so on (on the reference API and Aitronos, whose codes
+// are these). If retryAfter > 0, the answer carries Retry-After in whole
+// seconds, rounded up.
 //
 // The requests are counted from the end of what earlier FailNext and DropNext
 // calls scheduled. Every request counts, whatever its path or credential.
@@ -109,13 +111,14 @@ func (s *Server) nextFault() (f fault, ok bool) {
 	return f, true
 }
 
-func (f fault) response(reqID string, now time.Time) *response {
-	resp := faultError(f.status).response(reqID, now)
-	if f.retryAfter > 0 {
-		secs := (f.retryAfter + time.Second - 1) / time.Second
-		resp.retryAfter = strconv.FormatInt(int64(secs), 10)
+// retryAfterHeader is the Retry-After a FailNext answer carries: whole
+// seconds, rounded up; "" for none.
+func (f fault) retryAfterHeader() string {
+	if f.retryAfter <= 0 {
+		return ""
 	}
-	return resp
+	secs := (f.retryAfter + time.Second - 1) / time.Second
+	return strconv.FormatInt(int64(secs), 10)
 }
 
 // Requests returns a copy of every request the server has received, through

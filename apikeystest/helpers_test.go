@@ -119,7 +119,7 @@ func (c call) request(s *Server) *http.Request {
 	if c.body != "" {
 		body = strings.NewReader(c.body)
 	}
-	r := httptest.NewRequest(c.method, basePath+c.path, body)
+	r := httptest.NewRequest(c.method, referenceBase+c.path, body)
 	r.Header.Set("X-API-Key", s.AdminKey)
 	r.Header.Set("Accept", "application/json")
 	if c.body != "" {
@@ -284,7 +284,7 @@ func findRoute(doc *openapi3.T, method, escapedPath string) (*routers.Route, map
 	return nil, nil
 }
 
-// Path helpers, relative to /v1.
+// Path helpers, relative to /v1 (the reference API and Aitronos).
 func keysPath(org string) string { return "/organizations/" + url.PathEscape(org) + "/api-keys" }
 func keyPath(org, id string) string {
 	return keysPath(org) + "/" + url.PathEscape(id)

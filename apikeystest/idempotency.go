@@ -6,6 +6,9 @@ import (
 	"time"
 )
 
+// The reference API's Idempotency-Key replay, kept by its wire (the only
+// platform that deduplicates).
+
 // idempotencyTTL is how long a stored response is replayed (per the clock).
 const idempotencyTTL = 24 * time.Hour
 

@@ -33,7 +33,7 @@ func TestOpenAPISpec(t *testing.T) {
 		"PATCH /organizations/{org}/api-keys/{key}",
 		"POST /organizations/{org}/api-keys",
 	}
-	for a := range pathActions {
+	for a := range referencePathActions {
 		want = append(want, "POST /organizations/{org}/api-keys/{key}/"+a)
 	}
 	sort.Strings(want)
@@ -45,7 +45,7 @@ func TestOpenAPISpec(t *testing.T) {
 	// them (plus the secret), as OpenAPI 3.0 has no clean way to extend a
 	// closed object.
 	var tags []string
-	ty := reflect.TypeFor[keyObject]()
+	ty := reflect.TypeFor[referenceKey]()
 	for i := range ty.NumField() {
 		tags = append(tags, strings.Split(ty.Field(i).Tag.Get("json"), ",")[0])
 	}
@@ -53,11 +53,11 @@ func TestOpenAPISpec(t *testing.T) {
 	createdProps := propNames(doc.Components.Schemas["CreatedKey"].Value.Properties)
 	sort.Strings(tags)
 	if diff := cmp.Diff(tags, createdProps); diff != "" {
-		t.Errorf("CreatedKey properties vs keyObject (-server +spec):\n%s", diff)
+		t.Errorf("CreatedKey properties vs referenceKey (-server +spec):\n%s", diff)
 	}
 	tags = slices.DeleteFunc(tags, func(s string) bool { return s == "key" })
 	if diff := cmp.Diff(tags, keyProps); diff != "" {
-		t.Errorf("Key properties vs keyObject (-server +spec):\n%s", diff)
+		t.Errorf("Key properties vs referenceKey (-server +spec):\n%s", diff)
 	}
 	if diff := cmp.Diff(keyProps, sorted(doc.Components.Schemas["Key"].Value.Required)); diff != "" {
 		t.Errorf("Key: every property must be required (-properties +required):\n%s", diff)

@@ -1,39 +1,7 @@
-// Package apikeystest runs an in-memory fake of the reference API for tests,
-// in the spirit of net/http/httptest.
-//
-//	srv := apikeystest.NewServer()
-//	defer srv.Close()
-//	client, err := srv.Client()
-//
-// A Server keeps the keys of one organization and answers as the reference
-// API v1 does (api/openapi.yaml in this module describes it): the same paths,
-// key objects and error envelopes, the transition table, validation,
-// pagination and Idempotency-Key replay, so that a test passing against it
-// means something. Of each secret it keeps only the SHA-256 hash and the
-// public prefix, as a real server should, with one exception a real server
-// shares: a create's response, secret included, is kept for 24 hours to replay
-// it to a retry with the same Idempotency-Key. FailNext and DropNext script
-// failures; Requests shows what a client sent.
-//
-// Where a real server could reasonably go either way, the fake is the strict
-// one, to catch client bugs:
-//   - X-API-Key is checked first: a bad credential gets 401 on any path.
-//   - A JSON body needs Content-Type: application/json (else 415), must be one
-//     object with no unknown fields, and may not hold null except for a
-//     create's expires_at and usage_limit_chf (else 422 VALIDATION_ERROR).
-//     Bodies over 1 MiB get 413 with code VALIDATION_ERROR.
-//   - A present query parameter must be valid: "page=" is refused, not
-//     defaulted.
-//   - POST, PATCH and DELETE without an Idempotency-Key get 422
-//     VALIDATION_ERROR (field "Idempotency-Key"): every mutation the SDK
-//     sends carries one, and a client that forgets it could apply a retry twice.
-//   - A revoked key cannot be updated: PATCH answers 400
-//     INVALID_STATE_TRANSITION with details {"from":"revoked","action":"update"}.
-//   - Every successful PATCH sets updated_at, even one that changes nothing.
-//   - last_used_at is always null: the fake's keys authenticate nothing.
 package apikeystest
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -42,39 +10,49 @@ import (
 	"github.com/apikeys-go/apikeys"
 )
 
-// basePath is the path part of Server.URL; Handler serves the API under it.
-const basePath = "/v1"
-
-// Server is a running fake of the reference API. Its methods are safe for
+// Server is a running fake of one platform's API. Its methods are safe for
 // concurrent use. The fields are informational: changing them changes nothing
 // in the server.
 type Server struct {
-	// URL is the base URL for a client, with the API's path:
-	// "http://127.0.0.1:PORT/v1".
+	// URL is the base URL a client of the platform appends its paths to:
+	// "http://127.0.0.1:PORT/v1" for the reference API and Aitronos, and
+	// "http://127.0.0.1:PORT", with no path, for orq.ai, Sysevo, Confident AI
+	// and Prefactor, whose documented paths carry their own version.
 	URL string
 	// OrgID is the one organization the server serves ("org_test" by
-	// default). Paths naming any other organization answer 404.
+	// default). Paths naming any other organization are refused.
 	OrgID string
-	// AdminKey is the only credential the server accepts in X-API-Key
-	// (random by default). Any other answers 401 INVALID_API_KEY.
+	// AdminKey is the only credential the server accepts (random by
+	// default). Any other answers 401.
 	AdminKey string
 
 	// Copies of the exported fields, so a test that assigns those cannot
 	// change the server's behaviour under a running request.
 	org      string
 	adminKey string
+	platform apikeys.Platform
 	now      func() time.Time
+	wire     wire
 	ts       *httptest.Server
 
-	mu       sync.Mutex // guards everything below
+	// orqVersion is the orq.ai wire generation WithOrqAIVersion chose; ""
+	// is the newer one.
+	orqVersion string
+
+	mu       sync.Mutex // guards everything below, and the wire's own state
 	keys     store
-	idem     idemStore
 	faults   []fault
 	requests []Request
 }
 
 // Option configures a Server in NewServer.
 type Option func(*Server)
+
+// WithPlatform makes the server speak platform p's API instead of the
+// reference API's. NewServer panics if p is not one it serves.
+func WithPlatform(p apikeys.Platform) Option {
+	return func(s *Server) { s.platform = p }
+}
 
 // WithClock makes the server read the time from now instead of time.Now: for
 // created_at and the other timestamps, for refusing an expires_at in the past,
@@ -99,19 +77,27 @@ func WithAdminKey(credential string) Option {
 }
 
 // NewServer starts a Server on a loopback address. The caller should call
-// Close when finished, to shut it down.
+// Close when finished, to shut it down. NewServer panics if WithPlatform
+// names a platform it does not serve (see the package documentation).
 func NewServer(opts ...Option) *Server {
 	s := &Server{
 		OrgID:    "org_test",
 		AdminKey: "ak_admin_" + randomHex(16),
+		platform: apikeys.Reference,
 		now:      time.Now,
 	}
 	for _, opt := range opts {
 		opt(s)
 	}
+	newWire, ok := wires[s.platform]
+	if !ok {
+		panic(fmt.Sprintf("apikeystest: NewServer: platform %q is not served (served: %q)",
+			s.platform, apikeys.Platforms()))
+	}
 	s.org, s.adminKey = s.OrgID, s.AdminKey
+	s.wire = newWire(s)
 	s.ts = httptest.NewServer(s.Handler())
-	s.URL = s.ts.URL + basePath
+	s.URL = s.ts.URL + s.wire.base()
 	return s
 }
 
@@ -121,25 +107,37 @@ func (s *Server) Close() {
 	s.ts.Close()
 }
 
-// Client returns a client for this server: its URL, AdminKey and OrgID, a
-// 1 ms first retry delay so that tests of retries run fast, and no retry
-// budget, so that how many retries a test sees never depends on the failures
-// earlier tests injected. opts are applied after those, so they override them.
+// Platform returns the platform whose API the server speaks.
+func (s *Server) Platform() apikeys.Platform { return s.platform }
+
+// AuthHeader returns the name of the header the server reads the credential
+// from, in canonical form: the platform's documented header, or for a
+// platform that documents none (Sysevo) the one its Client is configured
+// with through WithAuthHeader.
+func (s *Server) AuthHeader() string { return s.wire.authHeader() }
+
+// Client returns a client for this server: its platform, URL and AdminKey,
+// OrgID where the platform has an organization, a 1 ms first retry delay so
+// that tests of retries run fast, and no retry budget, so that how many
+// retries a test sees never depends on the failures earlier tests injected.
+// opts are applied after those, so they override them.
 func (s *Server) Client(opts ...apikeys.Option) (*apikeys.Client, error) {
 	base := []apikeys.Option{
-		apikeys.WithBaseURL(s.ts.URL + basePath),
+		apikeys.WithPlatform(s.platform),
+		apikeys.WithBaseURL(s.ts.URL + s.wire.base()),
 		apikeys.WithAPIKey(s.adminKey),
-		apikeys.WithOrganization(s.org),
 		apikeys.WithMinRetryDelay(time.Millisecond),
-		apikeys.WithRetryBudget(0, 0),
+		apikeys.WithRetryBudget(0),
 	}
+	base = append(base, s.wire.clientOptions()...)
 	return apikeys.New(append(base, opts...)...)
 }
 
 // Handler returns the API as an http.Handler, sharing this server's keys,
 // faults and recorded requests, for use without a network: with
-// httptest.NewRecorder or an httpmock responder. It serves paths that begin
-// with URL's path, "/v1/organizations/…".
+// httptest.NewRecorder or an httpmock responder. It serves the paths below
+// URL's path ("/v1/organizations/…" for the reference API). A request with a
+// nil Body, as httpmock makes for a GET, is one without a body.
 func (s *Server) Handler() http.Handler {
 	return http.HandlerFunc(s.serveHTTP)
 }

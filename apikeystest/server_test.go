@@ -514,8 +514,8 @@ func TestConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if _, pg := listPage(t, s, "?status=revoked"); pg["total_count"] != float64(workers*each) {
-		t.Errorf("revoked keys: %v, want %d", pg["total_count"], workers*each)
+	if n := len(walkAll(t, s, "status=revoked")); n != workers*each {
+		t.Errorf("%d revoked keys, want %d", n, workers*each)
 	}
 }
 
@@ -531,7 +531,11 @@ func BenchmarkHandler(b *testing.B) {
 		r := httptest.NewRequest("POST", "/v1/organizations/org_test/api-keys", strings.NewReader(fmt.Sprintf(`{"key_name":"k%d"}`, i)))
 		r.Header.Set("X-API-Key", s.AdminKey)
 		r.Header.Set("Content-Type", "application/json")
+		r.Header.Set("Idempotency-Key", fmt.Sprint("seed-", i))
 		h.ServeHTTP(rec, r)
+		if rec.Code != http.StatusCreated {
+			b.Fatalf("seeding: %d %s", rec.Code, rec.Body)
+		}
 		var k struct{ ID string }
 		json.Unmarshal(rec.Body.Bytes(), &k)
 		id = k.ID
@@ -585,4 +589,90 @@ func BenchmarkListener(b *testing.B) {
 			resp.Body.Close()
 		}
 	})
+}
+
+// httpmock hands a handler requests with a nil Body (for a GET, say); the
+// server takes those as requests without a body.
+func TestNilBody(t *testing.T) {
+	for _, p := range []apikeys.Platform{apikeys.Reference, apikeys.Aitronos} {
+		t.Run(string(p), func(t *testing.T) {
+			s, _ := newTestServer(t, WithPlatform(p))
+			send := func(method, path string) *httptest.ResponseRecorder {
+				t.Helper()
+				r := httptest.NewRequest(method, "/v1"+path, nil)
+				r.Body = nil
+				r.Header.Set("X-API-Key", s.AdminKey)
+				r.Header.Set("Idempotency-Key", randomHex(16))
+				rec := httptest.NewRecorder()
+				s.Handler().ServeHTTP(rec, r)
+				return rec
+			}
+			if rec := send("GET", keysPath(s.OrgID)); rec.Code != http.StatusOK {
+				t.Errorf("GET: %d %s", rec.Code, rec.Body)
+			}
+			rec := send("POST", keysPath(s.OrgID))
+			if rec.Code != http.StatusUnprocessableEntity || !strings.Contains(rec.Body.String(), `"field":"body"`) {
+				t.Errorf("POST without a body: %d %s", rec.Code, rec.Body)
+			}
+			if rec := send("POST", keyPath(s.OrgID, "missing")+"/pause"); rec.Code != http.StatusNotFound {
+				t.Errorf("pause: %d %s", rec.Code, rec.Body)
+			}
+			for _, r := range s.Requests() {
+				if r.Body != nil {
+					t.Errorf("%s %s recorded body %q, want nil", r.Method, r.Path, r.Body)
+				}
+			}
+		})
+	}
+}
+
+func TestWithPlatform(t *testing.T) {
+	// Every platform the client speaks is served.
+	for _, p := range apikeys.Platforms() {
+		s := NewServer(WithPlatform(p))
+		if s.Platform() != p || !regexp.MustCompile(`^http://127\.0\.0\.1:[0-9]+(/[a-z0-9]+)*$`).MatchString(s.URL) {
+			t.Errorf("%s: Platform %q URL %q", p, s.Platform(), s.URL)
+		}
+		s.Close()
+	}
+	if s := NewServer(); s.Platform() != apikeys.Reference {
+		t.Errorf("default platform %q", s.Platform())
+	} else {
+		s.Close()
+	}
+	// A platform the server does not speak is a test's mistake: it panics,
+	// naming the platform, as httptest does for a misuse.
+	for _, p := range []apikeys.Platform{"", "nope", "Reference", "orq.ai"} {
+		func() {
+			defer func() {
+				msg, _ := recover().(string)
+				if !strings.Contains(msg, "apikeystest") || !strings.Contains(msg, fmt.Sprintf("%q", p)) {
+					t.Errorf("%q: recovered %q", p, msg)
+				}
+			}()
+			s := NewServer(WithPlatform(p))
+			s.Close()
+		}()
+	}
+}
+
+// Header names match case-insensitively, also when a client in the same
+// process sets them by map assignment, in a form net/http would not produce.
+func TestHeaderNamesInProcess(t *testing.T) {
+	for _, p := range []apikeys.Platform{apikeys.Reference, apikeys.Aitronos} {
+		t.Run(string(p), func(t *testing.T) {
+			s, _ := newTestServer(t, WithPlatform(p))
+			r := httptest.NewRequest("POST", "/v1"+keysPath(s.OrgID), strings.NewReader(`{"key_name":"x"}`))
+			r.Header = http.Header{
+				"x-api-key":       {s.AdminKey},
+				"CONTENT-TYPE":    {"application/json"},
+				"idempotency-key": {"k1"},
+			}
+			rec := httptest.NewRecorder()
+			s.Handler().ServeHTTP(rec, r)
+			if rec.Code != http.StatusCreated {
+				t.Errorf("%d %s", rec.Code, rec.Body)
+			}
+		})
+	}
 }

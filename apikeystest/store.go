@@ -6,11 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"slices"
-	"strconv"
 	"time"
 )
 
-// Statuses and actions of the reference API, spelled as on the wire.
+// Statuses and actions in the SDK's words. The store speaks only these; each
+// wire translates them to and from its platform's.
 const (
 	statusActive   = "active"
 	statusPaused   = "paused"
@@ -26,277 +26,167 @@ const (
 	actionReactivate = "reactivate"
 	actionRevoke     = "revoke"
 	actionDelete     = "delete"
-	actionUpdate     = "update" // PATCH; not in the table, refused only on revoked keys
+	actionUpdate     = "update" // a field change; in no table, named in refusals
 
 	// gone is where actionDelete leads: the key no longer exists.
 	gone = ""
-
-	// actor fills created_by and updated_by: the only credential is the admin key.
-	actor = "admin"
 )
 
-// actionOrder is the fixed order of available_actions.
+// actionOrder is the SDK's order of actions, for lists of them.
 var actionOrder = [...]string{
 	actionActivate, actionDeactivate, actionPause, actionUnpause,
 	actionArchive, actionReactivate, actionRevoke, actionDelete,
 }
 
-// transitions is DESIGN.md's table, kept apart from the client's own copy on
-// purpose: a fake that shared the client's table could not catch a wrong cell.
-// A missing cell is a refused transition. Nothing writes it.
-var transitions = map[string]map[string]string{
-	statusActive: {
-		actionDeactivate: statusInactive, actionPause: statusPaused,
-		actionArchive: statusArchived, actionRevoke: statusRevoked,
-	},
-	statusPaused: {
-		actionDeactivate: statusInactive, actionUnpause: statusActive,
-		actionArchive: statusArchived, actionRevoke: statusRevoked,
-	},
-	statusInactive: {
-		actionActivate: statusActive, actionArchive: statusArchived, actionRevoke: statusRevoked,
-	},
-	statusArchived: {
-		actionReactivate: statusActive, actionRevoke: statusRevoked, actionDelete: gone,
-	},
-	statusRevoked: {
-		actionDelete: gone,
-	},
+// table is one platform's transition table: status → action → the status it
+// leads to (gone for a permanent delete). A missing cell is refused. Each wire
+// keeps its own, copied from DESIGN.md or the vendor's material, and never the
+// client's: a fake sharing the client's table could not catch a wrong cell.
+type table map[string]map[string]string
+
+// allows reports whether action is allowed from status, and where it leads.
+func (t table) allows(status, action string) (to string, ok bool) {
+	to, ok = t[status][action]
+	return to, ok
 }
 
-// pathActions are the actions reached with POST .../api-keys/{key}/{action};
-// archive and delete are reached with DELETE instead.
-var pathActions = map[string]bool{
-	actionActivate: true, actionDeactivate: true, actionPause: true,
-	actionUnpause: true, actionReactivate: true, actionRevoke: true,
-}
-
-func availableActions(status string) []string {
+// actions lists what status allows, in the SDK's action order.
+func (t table) actions(status string) []string {
 	out := make([]string, 0, 4)
 	for _, a := range actionOrder {
-		if _, ok := transitions[status][a]; ok {
+		if _, ok := t[status][a]; ok {
 			out = append(out, a)
 		}
 	}
 	return out
 }
 
-// key is one stored API key. Only the hash and prefix of its secret are kept,
-// as a real server would: the secret exists only in the create response.
+// key is one stored API key, in the SDK's words whatever wire serves it. Of
+// its secret only the hash and the public prefix are kept, as a real server
+// would: the secret itself exists only in the create answer.
+//
+// A key may be in any status with any timestamps: the store checks nothing;
+// the wires enforce their platform's rules on what arrives over HTTP.
 type key struct {
-	seq        uint64 // creation order; the list order
-	id         string
+	seq        uint64 // creation order: the list order, and what cursors point at
+	id         string // made by the wire: "key_…", "ak_…" or a decimal integer
 	org        string
 	name       string
 	prefix     string
 	secretHash [sha256.Size]byte
-	status     string
+	status     string // statusActive … statusRevoked
 	scopes     []string
-	usageLimit *float64
-	mode       string
+	usageLimit *float64 // CHF; nil = none
+	mode       string   // permission mode: "all", "restricted", "read_only"; "" where the platform has none
 	access     map[string]string
 	projectID  string // "" = all projects
 	createdBy  string
 	updatedBy  string
 	createdAt  time.Time
 	updatedAt  time.Time
-	expiresAt  time.Time // zero = none, and so below
+	lastUsedAt time.Time // zero = never, and so below: zero = none
+	expiresAt  time.Time
 	archivedAt time.Time
 	revokedAt  time.Time
+	// extra holds a vendor's fields the SDK does not model (orq.ai owner,
+	// Prefactor token_scope, …), by the vendor's name, as the vendor encodes them.
+	extra map[string]json.RawMessage
 
-	// encoded caches the key object's JSON: a list page re-sends mostly
-	// unchanged keys, and encoding dominates its cost. Whatever changes a key
-	// sets it to nil.
+	// encoded caches the key's JSON in the server's wire format: a list page
+	// re-sends mostly unchanged keys, and encoding dominates its cost. Every
+	// change to a key goes through touch or moveTo, which drop it.
 	encoded []byte
 }
 
-// keyObject is the wire form of a key (DESIGN.md, "Key object").
-type keyObject struct {
-	ID               string            `json:"id"`
-	OrganizationID   string            `json:"organization_id"`
-	KeyName          string            `json:"key_name"`
-	KeyPrefix        string            `json:"key_prefix"`
-	Status           string            `json:"status"`
-	IsActive         bool              `json:"is_active"`
-	Scopes           []string          `json:"scopes"`
-	UsageLimitCHF    *float64          `json:"usage_limit_chf"`
-	PermissionMode   string            `json:"permission_mode"`
-	Access           map[string]string `json:"access"`
-	ProjectScope     projectScope      `json:"project_scope"`
-	CreatedBy        string            `json:"created_by"`
-	UpdatedBy        string            `json:"updated_by"`
-	CreatedAt        string            `json:"created_at"`
-	UpdatedAt        string            `json:"updated_at"`
-	LastUsedAt       *string           `json:"last_used_at"`
-	ExpiresAt        *string           `json:"expires_at"`
-	ArchivedAt       *string           `json:"archived_at"`
-	RevokedAt        *string           `json:"revoked_at"`
-	AvailableActions []string          `json:"available_actions"`
-	Key              string            `json:"key,omitempty"` // the secret; create only
+// keepSecret records the hash of secret and its first prefixLen bytes.
+func (k *key) keepSecret(secret string, prefixLen int) {
+	k.prefix = secret[:prefixLen]
+	k.secretHash = sha256.Sum256([]byte(secret))
 }
 
-// projectScope is {"all":{}} or {"single":{"project_id":"…"}}, on the wire and
-// in request bodies alike.
-type projectScope struct {
-	All    *struct{}      `json:"all,omitempty"`
-	Single *singleProject `json:"single,omitempty"`
-}
-
-type singleProject struct {
-	ProjectID string `json:"project_id"`
-}
-
-func (k *key) object() keyObject {
-	o := keyObject{
-		ID:               k.id,
-		OrganizationID:   k.org,
-		KeyName:          k.name,
-		KeyPrefix:        k.prefix,
-		Status:           k.status,
-		IsActive:         k.status == statusActive,
-		Scopes:           k.scopes,
-		UsageLimitCHF:    k.usageLimit,
-		PermissionMode:   k.mode,
-		Access:           k.access,
-		CreatedBy:        k.createdBy,
-		UpdatedBy:        k.updatedBy,
-		CreatedAt:        formatTime(k.createdAt),
-		UpdatedAt:        formatTime(k.updatedAt),
-		ExpiresAt:        optionalTime(k.expiresAt),
-		ArchivedAt:       optionalTime(k.archivedAt),
-		RevokedAt:        optionalTime(k.revokedAt),
-		AvailableActions: availableActions(k.status),
-	}
-	// Empty collections go out as [] and {}, never null.
-	if o.Scopes == nil {
-		o.Scopes = []string{}
-	}
-	if o.Access == nil {
-		o.Access = map[string]string{}
-	}
-	if k.projectID == "" {
-		o.ProjectScope.All = &struct{}{}
-	} else {
-		o.ProjectScope.Single = &singleProject{ProjectID: k.projectID}
-	}
-	return o
-}
-
-func (k *key) json() []byte {
-	if k.encoded == nil {
-		k.encoded = mustMarshal(k.object())
-	}
-	return k.encoded
-}
-
-// changed records a modification: the time, the actor, and a stale cache.
-func (k *key) changed(now time.Time) {
+// touch records a change: the time, who made it, and a stale cache.
+func (k *key) touch(now time.Time, actor string) {
 	k.updatedAt = now
 	k.updatedBy = actor
 	k.encoded = nil
 }
 
-// apply performs a transition the table allows; the caller has checked it.
-func (k *key) apply(action string, now time.Time) {
-	switch action {
-	case actionArchive:
+// moveTo sets the status and the times that go with it: entering archived
+// sets archivedAt and leaving it for a live status clears it; entering
+// revoked sets revokedAt. The caller has checked its table.
+func (k *key) moveTo(status string, now time.Time, actor string) {
+	switch {
+	case status == statusArchived:
 		k.archivedAt = now
-	case actionReactivate:
-		k.archivedAt = time.Time{}
-	case actionRevoke:
+	case status == statusRevoked:
 		k.revokedAt = now
+	case k.status == statusArchived:
+		k.archivedAt = time.Time{}
 	}
-	k.status = transitions[k.status][action]
-	k.changed(now)
+	k.status = status
+	k.touch(now, actor)
 }
 
-// store holds the keys of the one organization the server serves.
+// store holds the keys of the one organization a server serves, in creation
+// order. The server's lock guards it.
 type store struct {
 	byID    map[string]*key
 	ordered []*key // ascending seq, so lists need no sort
-	nextSeq uint64
+	lastSeq uint64 // monotonic: a removed key's number is never reused
 }
 
-func (st *store) add(k *key) {
+// add stores k as the newest key. It numbers k, then asks newID for its ID,
+// given that number (an integer-ID platform may use it as is).
+func (st *store) add(k *key, newID func(seq uint64) string) {
 	if st.byID == nil {
 		st.byID = make(map[string]*key)
 	}
-	st.nextSeq++
-	k.seq = st.nextSeq
+	st.lastSeq++
+	k.seq = st.lastSeq
+	k.id = newID(k.seq)
 	st.byID[k.id] = k
 	st.ordered = append(st.ordered, k)
 }
 
+// get returns the key with the ID, or nil.
+func (st *store) get(id string) *key { return st.byID[id] }
+
+// remove deletes k for good.
 func (st *store) remove(k *key) {
 	delete(st.byID, k.id)
-	if i, ok := slices.BinarySearchFunc(st.ordered, k.seq, func(e *key, seq uint64) int {
-		switch {
-		case e.seq < seq:
-			return -1
-		case e.seq > seq:
-			return 1
-		}
-		return 0
-	}); ok {
+	if i, ok := st.index(k.seq); ok {
 		st.ordered = slices.Delete(st.ordered, i, i+1)
 	}
 }
 
-// listQuery is a validated GET .../api-keys query.
-type listQuery struct {
-	page, pageSize  int
-	status          string // "" = any
-	includeArchived bool
+// after returns the keys created after seq, oldest first (all of them for 0).
+// The slice is the store's own: read it, under the lock, before any change.
+func (st *store) after(seq uint64) []*key {
+	i, found := st.index(seq)
+	if found {
+		i++
+	}
+	return st.ordered[i:]
 }
 
-func (q *listQuery) matches(k *key) bool {
-	if q.status != "" {
-		// Asking for archived keys by status shows them without include_archived.
-		return k.status == q.status
-	}
-	return q.includeArchived || k.status != statusArchived
-}
+// all returns every key, oldest first, as after does.
+func (st *store) all() []*key { return st.ordered }
 
-// list encodes one page of the keys q selects, in creation order. Only the
-// keys on the page are encoded; the rest are only counted.
-func (st *store) list(q listQuery) []byte {
-	first := len(st.ordered) // past every key: an empty page
-	if q.page-1 <= len(st.ordered)/q.pageSize {
-		first = (q.page - 1) * q.pageSize // cannot overflow inside this bound
-	}
-	total, n := 0, 0
-	buf := make([]byte, 0, 256+q.pageSize*700)
-	buf = append(buf, `{"api_keys":[`...)
-	for _, k := range st.ordered {
-		if !q.matches(k) {
-			continue
+// index finds seq in ordered: its position, or where it would be.
+func (st *store) index(seq uint64) (int, bool) {
+	return slices.BinarySearchFunc(st.ordered, seq, func(k *key, seq uint64) int {
+		switch {
+		case k.seq < seq:
+			return -1
+		case k.seq > seq:
+			return 1
 		}
-		if total >= first && n < q.pageSize {
-			if n > 0 {
-				buf = append(buf, ',')
-			}
-			buf = append(buf, k.json()...)
-			n++
-		}
-		total++
-	}
-	pages := (total + q.pageSize - 1) / q.pageSize
-	buf = append(buf, `],"pagination":{"page":`...)
-	buf = strconv.AppendInt(buf, int64(q.page), 10)
-	buf = append(buf, `,"page_size":`...)
-	buf = strconv.AppendInt(buf, int64(q.pageSize), 10)
-	buf = append(buf, `,"total_count":`...)
-	buf = strconv.AppendInt(buf, int64(total), 10)
-	buf = append(buf, `,"total_pages":`...)
-	buf = strconv.AppendInt(buf, int64(pages), 10)
-	return append(buf, "}}"...)
+		return 0
+	})
 }
 
-// newSecret returns a fresh secret and the two things kept of it.
-func newSecret() (secret, prefix string, hash [sha256.Size]byte) {
-	secret = "ak_live_" + randomHex(32)
-	return secret, secret[:12], sha256.Sum256([]byte(secret))
-}
+// newSecret returns start followed by 64 random hex digits.
+func newSecret(start string) string { return start + randomHex(32) }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
@@ -321,7 +211,7 @@ func optionalTime(t time.Time) *string {
 func mustMarshal(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
-		// Only strings, finite numbers and string maps are encoded here.
+		// Only strings, finite numbers, raw JSON and string maps are encoded here.
 		panic("apikeystest: encoding response: " + err.Error())
 	}
 	return b

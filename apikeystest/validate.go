@@ -5,88 +5,61 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"maps"
-	"math"
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
-// Limits the server enforces; each breach is a 422 naming the field.
+// Limits every wire shares.
 const (
-	maxNameLen  = 100 // key_name, in characters after trimming spaces
-	maxPageSize = 100
-	defPageSize = 20
 	maxBodySize = 1 << 20 // bytes; a larger body is refused with 413
-	maxIdemKey  = 255     // bytes of an Idempotency-Key header
 )
 
-const (
-	modeAll        = "all"
-	modeRestricted = "restricted"
-	modeReadOnly   = "read_only"
-)
-
-// createBody is the create object. Pointers tell an omitted field from a zero
-// one, so that an explicit "" is refused rather than defaulted. Only
-// expires_at and usage_limit_chf may be null (= none).
-type createBody struct {
-	KeyName        *string           `json:"key_name"`
-	Scopes         []string          `json:"scopes"`
-	UsageLimitCHF  *float64          `json:"usage_limit_chf"`
-	ExpiresAt      *string           `json:"expires_at"`
-	PermissionMode *string           `json:"permission_mode"`
-	Access         map[string]string `json:"access"`
-	ProjectScope   *projectScope     `json:"project_scope"`
-}
-
-// updateBody is the update object. A nil field (omitted; null is refused)
-// keeps the key's value; a non-nil empty scopes or access clears it.
-type updateBody struct {
-	KeyName         *string            `json:"key_name"`
-	Scopes          *[]string          `json:"scopes"`
-	UsageLimitCHF   *float64           `json:"usage_limit_chf"`
-	ClearUsageLimit bool               `json:"clear_usage_limit"`
-	ExpiresAt       *string            `json:"expires_at"`
-	ClearExpiresAt  bool               `json:"clear_expires_at"`
-	PermissionMode  *string            `json:"permission_mode"`
-	Access          *map[string]string `json:"access"`
-	ProjectScope    *projectScope      `json:"project_scope"`
-}
-
-// decodeJSON decodes exactly one JSON object into v, refusing unknown fields,
-// trailing data and a missing or non-JSON Content-Type, each as the 422 (or
-// 415) a client should see for it. A top-level null is refused too, except
-// for the fields named in nullable: encoding/json would take null for
-// "omitted", and an omitted field and a null one mean different things to a
-// client (keep the value, or clear it?), so only the object's own nullable
-// fields may be null.
-func decodeJSON(header http.Header, body []byte, v any, nullable ...string) *apiError {
+// decodeJSON decodes exactly one JSON object into v, a pointer to a struct
+// whose json tags name the object's fields, as strictly as a test deserves.
+// It refuses, each as the 422 VALIDATION_ERROR (or 415) a client should see:
+//   - a missing body, or a Content-Type other than application/json (415);
+//   - anything but one object, or data after it;
+//   - an unknown field, and a field whose name matches only when case is
+//     ignored ("KEY_NAME"), which encoding/json would take as key_name;
+//   - a name that appears twice in one object, of which encoding/json would
+//     keep the last;
+//   - a top-level null, except for the fields named in nullable: encoding/json
+//     would take null for "omitted", and the two mean different things to a
+//     client (keep the value, or clear it?);
+//   - a value of the wrong JSON type.
+//
+// The field named is the member as sent; a repeated key inside a map (such
+// as access) names the map's member.
+func decodeJSON(contentType string, body []byte, v any, nullable ...string) *apiError {
 	if len(body) == 0 {
 		return validationError("body", "a JSON object is required")
 	}
-	if mt, _, err := mime.ParseMediaType(header.Get("Content-Type")); err != nil || mt != "application/json" {
+	if mt, _, err := mime.ParseMediaType(contentType); err != nil || mt != "application/json" {
 		return &apiError{
 			status:  http.StatusUnsupportedMediaType,
 			code:    codeUnsupportedMedia,
 			typ:     typeInvalidRequest,
 			message: "the request body must be sent as Content-Type: application/json",
-			details: map[string]any{"content_type": header.Get("Content-Type")},
+			details: map[string]any{"content_type": contentType},
 		}
 	}
+	if e := checkNames(body, reflect.TypeOf(v), nullable); e != nil {
+		return e
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	dec.DisallowUnknownFields() // checkNames has refused them; kept as a guard
 	err := dec.Decode(v)
 	if err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			return validationError("body", "unexpected data after the JSON object")
 		}
-		return refuseNulls(body, nullable)
+		return nil
 	}
 	var typeErr *json.UnmarshalTypeError
 	switch {
@@ -95,6 +68,7 @@ func decodeJSON(header http.Header, body []byte, v any, nullable ...string) *api
 		if field == "" {
 			return validationError("body", "must be a JSON object")
 		}
+		field, _, _ = strings.Cut(field, ".") // the member the client sent
 		return validationError(field, "must not be a JSON "+typeErr.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json has no typed error for this; its message is stable.
@@ -108,34 +82,131 @@ func decodeJSON(header http.Header, body []byte, v any, nullable ...string) *api
 	}
 }
 
-// refuseNulls finds a top-level null in an object that decoded already.
-func refuseNulls(body []byte, nullable []string) *apiError {
-	if !bytes.Contains(body, []byte("null")) {
-		return nil // the common case costs no second decode
-	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(body, &fields); err != nil || fields == nil {
+// checkNames walks the JSON text against the Go type it will be decoded into
+// and refuses what encoding/json would accept silently: unknown, case-folded
+// and repeated names, and top-level nulls outside nullable. Malformed JSON
+// passes: the decoder that follows reports it.
+func checkNames(body []byte, t reflect.Type, nullable []string) *apiError {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return nil
+	case tok != json.Delim('{'):
 		return validationError("body", "must be a JSON object")
 	}
-	for _, name := range slices.Sorted(maps.Keys(fields)) {
-		if string(fields[name]) == "null" && !slices.Contains(nullable, name) {
-			return validationError(name, "must not be null; omit the field to keep its value")
+	return walkObject(dec, t, "", nullable)
+}
+
+// walkObject reads the members of an object whose "{" has been read, and its
+// "}". t is the type it decodes into (nil: unknown); parent is the member it
+// is the value of, "" for the top-level object, whose members may be null
+// only if nullable names them.
+func walkObject(dec *json.Decoder, t reflect.Type, parent string, nullable []string) *apiError {
+	t = deref(t)
+	var fields map[string]reflect.Type
+	isMap := t != nil && t.Kind() == reflect.Map
+	if t != nil && t.Kind() == reflect.Struct {
+		fields = jsonFields(t)
+	}
+	seen := make(map[string]bool)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil
 		}
+		name, _ := tok.(string)
+		if seen[name] {
+			if isMap && parent != "" {
+				return validationError(parent, "holds the key "+quote(name)+" twice")
+			}
+			return validationError(name, "appears twice")
+		}
+		seen[name] = true
+		var vt reflect.Type
+		switch {
+		case fields != nil:
+			ft, ok := fields[name]
+			if !ok {
+				for known := range fields {
+					if strings.EqualFold(known, name) {
+						return validationError(name, "unknown field; names are case-sensitive: "+quote(known))
+					}
+				}
+				return validationError(name, "unknown field")
+			}
+			vt = ft
+		case isMap:
+			vt = t.Elem()
+		}
+		member := name
+		if isMap && parent != "" {
+			member = parent
+		}
+		nullOK := parent != "" || slices.Contains(nullable, name)
+		if e := walkValue(dec, vt, member, nullOK); e != nil {
+			return e
+		}
+	}
+	dec.Token() // "}"
+	return nil
+}
+
+// walkValue reads one value that decodes into t (nil: unknown), the value of
+// member.
+func walkValue(dec *json.Decoder, t reflect.Type, member string, nullOK bool) *apiError {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil
+	}
+	switch tok {
+	case nil:
+		if !nullOK {
+			return validationError(member, "must not be null; omit the field to keep its value")
+		}
+	case json.Delim('{'):
+		return walkObject(dec, t, member, nil)
+	case json.Delim('['):
+		var et reflect.Type
+		if t = deref(t); t != nil && t.Kind() == reflect.Slice {
+			et = t.Elem()
+		}
+		for dec.More() {
+			if e := walkValue(dec, et, member, true); e != nil {
+				return e
+			}
+		}
+		dec.Token() // "]"
 	}
 	return nil
 }
 
-func validName(p *string) (string, *apiError) {
-	if p == nil {
-		return "", validationError("key_name", "is required")
+func deref(t reflect.Type) reflect.Type {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
 	}
-	name := strings.TrimSpace(*p)
-	if n := utf8.RuneCountInString(name); n < 1 || n > maxNameLen {
-		return "", validationError("key_name", "must be 1 to 100 characters")
-	}
-	return name, nil
+	return t
 }
 
+// jsonFields maps a struct's JSON member names, as its tags spell them, to
+// the fields' types.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	out := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out[name] = f.Type
+	}
+	return out
+}
+
+// validScopes refuses a blank scope.
 func validScopes(scopes []string) ([]string, *apiError) {
 	for _, s := range scopes {
 		if strings.TrimSpace(s) == "" {
@@ -165,209 +236,9 @@ func validExpiry(s string, now time.Time) (time.Time, *apiError) {
 	return t.UTC(), nil
 }
 
-func validMode(s string) *apiError {
-	switch s {
-	case modeAll, modeRestricted, modeReadOnly:
-		return nil
-	}
-	return validationError("permission_mode", `must be "all", "restricted" or "read_only"`)
-}
-
-func validAccess(m map[string]string) *apiError {
-	for k, v := range m {
-		if k == "" || v == "" {
-			return validationError("access", "keys and values must not be empty")
-		}
-	}
-	return nil
-}
-
-// validProjectScope returns the project ID ("" = all projects).
-func validProjectScope(ps *projectScope) (string, *apiError) {
-	switch {
-	case ps.All != nil && ps.Single == nil:
-		return "", nil
-	case ps.Single != nil && ps.All == nil:
-		if ps.Single.ProjectID == "" {
-			return "", validationError("project_scope", "single.project_id must not be empty")
-		}
-		return ps.Single.ProjectID, nil
-	}
-	return "", validationError("project_scope", `must be {"all":{}} or {"single":{"project_id":"…"}}`)
-}
-
-// validCreate checks a create object field by field, in the order of the
-// wire format, and returns the key it describes (without ID or secret).
-func validCreate(b *createBody, now time.Time) (*key, *apiError) {
-	k := &key{mode: modeAll}
-	var e *apiError
-	if k.name, e = validName(b.KeyName); e != nil {
-		return nil, e
-	}
-	if k.scopes, e = validScopes(b.Scopes); e != nil {
-		return nil, e
-	}
-	if e = validUsageLimit(b.UsageLimitCHF); e != nil {
-		return nil, e
-	}
-	k.usageLimit = b.UsageLimitCHF
-	if b.ExpiresAt != nil {
-		if k.expiresAt, e = validExpiry(*b.ExpiresAt, now); e != nil {
-			return nil, e
-		}
-	}
-	if b.PermissionMode != nil {
-		if e = validMode(*b.PermissionMode); e != nil {
-			return nil, e
-		}
-		k.mode = *b.PermissionMode
-	}
-	if e = validAccess(b.Access); e != nil {
-		return nil, e
-	}
-	if k.mode == modeRestricted && len(b.Access) == 0 {
-		return nil, validationError("access", "is required when permission_mode is restricted")
-	}
-	if len(b.Access) > 0 {
-		k.access = b.Access
-	}
-	if b.ProjectScope != nil {
-		if k.projectID, e = validProjectScope(b.ProjectScope); e != nil {
-			return nil, e
-		}
-	}
-	return k, nil
-}
-
-// patch is a validated update object, ready to apply to any key.
-type patch struct {
-	body      *updateBody
-	name      string
-	expiresAt time.Time
-	projectID string
-}
-
-// validUpdate checks what can be checked without the key; patch.apply checks
-// the rest (a restricted mode needs access, whichever of the two changed).
-func validUpdate(b *updateBody, now time.Time) (*patch, *apiError) {
-	p := &patch{body: b}
-	var e *apiError
-	if b.KeyName != nil {
-		if p.name, e = validName(b.KeyName); e != nil {
-			return nil, e
-		}
-	}
-	if b.Scopes != nil {
-		if _, e = validScopes(*b.Scopes); e != nil {
-			return nil, e
-		}
-	}
-	if b.UsageLimitCHF != nil && b.ClearUsageLimit {
-		return nil, validationError("usage_limit_chf", "cannot be combined with clear_usage_limit")
-	}
-	if e = validUsageLimit(b.UsageLimitCHF); e != nil {
-		return nil, e
-	}
-	if b.ExpiresAt != nil && b.ClearExpiresAt {
-		return nil, validationError("expires_at", "cannot be combined with clear_expires_at")
-	}
-	if b.ExpiresAt != nil {
-		if p.expiresAt, e = validExpiry(*b.ExpiresAt, now); e != nil {
-			return nil, e
-		}
-	}
-	if b.PermissionMode != nil {
-		if e = validMode(*b.PermissionMode); e != nil {
-			return nil, e
-		}
-	}
-	if b.Access != nil {
-		if e = validAccess(*b.Access); e != nil {
-			return nil, e
-		}
-	}
-	if b.ProjectScope != nil {
-		if p.projectID, e = validProjectScope(b.ProjectScope); e != nil {
-			return nil, e
-		}
-	}
-	return p, nil
-}
-
-// apply changes k, or nothing if the result would be invalid.
-func (p *patch) apply(k *key, now time.Time) *apiError {
-	b := p.body
-	mode, access := k.mode, k.access
-	if b.PermissionMode != nil {
-		mode = *b.PermissionMode
-	}
-	if b.Access != nil {
-		access = *b.Access
-		if len(access) == 0 {
-			access = nil
-		}
-	}
-	if mode == modeRestricted && len(access) == 0 {
-		return validationError("access", "is required when permission_mode is restricted")
-	}
-	k.mode, k.access = mode, access
-	if b.KeyName != nil {
-		k.name = p.name
-	}
-	if b.Scopes != nil {
-		k.scopes = *b.Scopes
-		if len(k.scopes) == 0 {
-			k.scopes = nil
-		}
-	}
-	switch {
-	case b.UsageLimitCHF != nil:
-		k.usageLimit = b.UsageLimitCHF
-	case b.ClearUsageLimit:
-		k.usageLimit = nil
-	}
-	switch {
-	case b.ExpiresAt != nil:
-		k.expiresAt = p.expiresAt
-	case b.ClearExpiresAt:
-		k.expiresAt = time.Time{}
-	}
-	if b.ProjectScope != nil {
-		k.projectID = p.projectID
-	}
-	k.changed(now)
-	return nil
-}
-
-// validList parses the list query. A parameter that is present must be valid:
-// "page=" is refused, not defaulted, as a client that sends it has a bug.
-func validList(q url.Values) (listQuery, *apiError) {
-	lq := listQuery{page: 1, pageSize: defPageSize}
-	var e *apiError
-	if lq.page, e = intParam(q, "page", 1, lq.page, math.MaxInt32); e != nil {
-		return lq, e
-	}
-	if lq.pageSize, e = intParam(q, "page_size", 1, lq.pageSize, maxPageSize); e != nil {
-		return lq, e
-	}
-	if vs, ok := q["status"]; ok {
-		if _, known := transitions[vs[0]]; !known || len(vs) > 1 {
-			return lq, validationError("status", "must be one of active, paused, inactive, archived, revoked")
-		}
-		lq.status = vs[0]
-	}
-	if vs, ok := q["include_archived"]; ok {
-		switch {
-		case len(vs) == 1 && vs[0] == "true":
-			lq.includeArchived = true
-		case len(vs) == 1 && vs[0] == "false":
-		default:
-			return lq, validationError("include_archived", `must be "true" or "false"`)
-		}
-	}
-	return lq, nil
-}
-
+// intParam reads an integer query parameter from lo to hi; absent, it is def.
+// A parameter that is present must be valid: "page_size=" is refused, not
+// defaulted, as a client that sends it has a bug.
 func intParam(q url.Values, name string, lo, def, hi int) (int, *apiError) {
 	vs, ok := q[name]
 	if !ok {
@@ -380,15 +251,14 @@ func intParam(q url.Values, name string, lo, def, hi int) (int, *apiError) {
 	return n, nil
 }
 
-// permanentParam reads DELETE's ?permanent=: "true" deletes, "false" or absent
-// archives, anything else is refused rather than guessed.
-func permanentParam(q url.Values) (bool, *apiError) {
-	vs, ok := q["permanent"]
+// boolParam reads a "true" or "false" query parameter; absent, it is false.
+func boolParam(q url.Values, name string) (bool, *apiError) {
+	vs, ok := q[name]
 	if !ok {
 		return false, nil
 	}
 	if len(vs) == 1 && (vs[0] == "true" || vs[0] == "false") {
 		return vs[0] == "true", nil
 	}
-	return false, validationError("permanent", `must be "true" or "false"`)
+	return false, validationError(name, `must be "true" or "false"`)
 }

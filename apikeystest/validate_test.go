@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestCreateValidation(t *testing.T) {
@@ -70,9 +72,8 @@ func TestCreateValidation(t *testing.T) {
 			}
 		})
 	}
-	_, pg := listPage(t, s, "")
-	if pg["total_count"] != 0.0 {
-		t.Errorf("refused creates made %v keys", pg["total_count"])
+	if n := countKeys(t, s); n != 0 {
+		t.Errorf("refused creates made %d keys", n)
 	}
 
 	// The edges that are allowed.
@@ -168,5 +169,57 @@ func TestTimeFormat(t *testing.T) {
 	k := create(t, s, fmt.Sprintf(`{"key_name":"x","expires_at":%q}`, exp.Format(time.RFC3339Nano)))
 	if k["created_at"] != "2030-01-02T10:04:05.000000000Z" || k["expires_at"] != "2031-01-01T07:00:00.000000005Z" {
 		t.Errorf("created_at %v expires_at %v", k["created_at"], k["expires_at"])
+	}
+}
+
+// encoding/json matches names case-insensitively and keeps the last of a
+// repeated name; the server refuses both, naming the field.
+func TestStrictFieldNames(t *testing.T) {
+	s, _ := newTestServer(t)
+	id := createNamed(t, s, "x")
+	for _, tc := range []struct {
+		name, method, body, field string
+	}{
+		{"upper case", "POST", `{"KEY_NAME":"x"}`, "KEY_NAME"},
+		{"title case", "POST", `{"Key_Name":"x"}`, "Key_Name"},
+		{"folded second field", "POST", `{"key_name":"x","Scopes":["a"]}`, "Scopes"},
+		{"folded nested", "POST", `{"key_name":"x","project_scope":{"Single":{"project_id":"p"}}}`, "Single"},
+		{"folded deep", "POST", `{"key_name":"x","project_scope":{"single":{"Project_ID":"p"}}}`, "Project_ID"},
+		{"duplicate", "POST", `{"key_name":"x","key_name":"y"}`, "key_name"},
+		{"duplicate, other case", "POST", `{"key_name":"x","KEY_NAME":"y"}`, "KEY_NAME"},
+		{"duplicate null", "POST", `{"expires_at":null,"key_name":"x","expires_at":null}`, "expires_at"},
+		{"duplicate in map", "POST", `{"key_name":"x","access":{"p":"read","p":"write"}}`, "access"},
+		{"duplicate nested", "POST", `{"key_name":"x","project_scope":{"all":{},"all":{}}}`, "all"},
+		{"patch upper case", "PATCH", `{"KEY_NAME":"y"}`, "KEY_NAME"},
+		{"patch folded flag", "PATCH", `{"Clear_Expires_At":true}`, "Clear_Expires_At"},
+		{"patch duplicate", "PATCH", `{"key_name":"y","key_name":"z"}`, "key_name"},
+		{"patch duplicate scopes", "PATCH", `{"scopes":["a"],"scopes":[]}`, "scopes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := keysPath(s.OrgID)
+			if tc.method == "PATCH" {
+				path = keyPath(s.OrgID, id)
+			}
+			rp := mustDo(t, s, call{method: tc.method, path: path, body: tc.body}, http.StatusUnprocessableEntity)
+			d := rp.errDetails(t)
+			if rp.errCode(t) != "VALIDATION_ERROR" || d["field"] != tc.field || d["reason"] == "" {
+				t.Errorf("body %s, want field %q", rp.Body, tc.field)
+			}
+			reason, _ := d["reason"].(string)
+			if folded := tc.field != strings.ToLower(tc.field); folded && !strings.Contains(reason, "case-sensitive") {
+				t.Errorf("reason %q does not say names are case-sensitive", reason)
+			}
+		})
+	}
+	if n := countKeys(t, s); n != 1 {
+		t.Errorf("%d keys, want 1: a refused create was applied", n)
+	}
+	if k := mustDo(t, s, call{method: "GET", path: keyPath(s.OrgID, id)}, http.StatusOK).obj(t); k["key_name"] != "x" || k["updated_at"] != k["created_at"] {
+		t.Errorf("a refused patch was applied: %v", k)
+	}
+	// Names that only look alike are fine as map keys, which are data.
+	k := create(t, s, `{"key_name":"x","access":{"p":"read","P":"write"}}`)
+	if diff := cmp.Diff(map[string]any{"p": "read", "P": "write"}, k["access"]); diff != "" {
+		t.Errorf("access (-want +got):\n%s", diff)
 	}
 }

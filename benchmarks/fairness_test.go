@@ -101,6 +101,7 @@ func TestClientsDecodeTheSameKey(t *testing.T) {
 			ProjectID: r.ProjectScope.Single.ProjectID, CreatedBy: r.CreatedBy, UpdatedBy: r.UpdatedBy,
 			CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, LastUsedAt: r.LastUsedAt, ExpiresAt: r.ExpiresAt,
 			ArchivedAt: r.ArchivedAt, RevokedAt: r.RevokedAt, AvailableActions: actions,
+			Platform: apikeys.Reference, PlatformStatus: r.Status,
 		}
 		if !reflect.DeepEqual(*k, want) {
 			t.Errorf("SDK decoded %+v\nraw decoded %+v", *k, want)

@@ -72,12 +72,7 @@ type rawCreated struct {
 
 type rawPage struct {
 	APIKeys    []rawKey `json:"api_keys"`
-	Pagination struct {
-		Page       int `json:"page"`
-		PageSize   int `json:"page_size"`
-		TotalCount int `json:"total_count"`
-		TotalPages int `json:"total_pages"`
-	} `json:"pagination"`
+	NextCursor *string  `json:"next_cursor"`
 }
 
 // rawCreateBody and rawUpdateBody are the request bodies a hand-written
@@ -206,8 +201,6 @@ func newFixtureServer() *fixtureServer {
 	for i := range page.APIKeys {
 		page.APIKeys[i] = fixtureKey(fmt.Sprintf("key_%012x", i), "active")
 	}
-	page.Pagination.Page, page.Pagination.PageSize = 1, listSize
-	page.Pagination.TotalCount, page.Pagination.TotalPages = listSize, 1
 	upd := fixtureKey(benchKeyID, "active")
 	upd.KeyName, upd.Scopes, upd.UsageLimitCHF = "deploy-2", []string{"keys:read"}, apikeys.Ptr(100.0)
 	created := rawCreated{rawKey: fixtureKey(benchKeyID, "active"), Secret: "ak_7f3a9c_" + "s3cr3t5ecret0123456789abcdefABCDEF"}
@@ -243,7 +236,7 @@ func (f *fixtureServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a = &f.paused
 	case p == f.collPath && r.Method == http.MethodPost:
 		a = &f.created
-	case p == f.collPath && r.Method == http.MethodGet && r.URL.RawQuery == "page=1&page_size=100":
+	case p == f.collPath && r.Method == http.MethodGet && r.URL.RawQuery == "page_size=100":
 		a = &f.list
 	}
 	a.write(w)
@@ -399,10 +392,14 @@ func (c *rawClient) Create(ctx context.Context, in rawCreateInput) (*rawCreated,
 	return &k, c.do(ctx, http.MethodPost, c.coll(), body, &k)
 }
 
-// ListPage fetches one page; a caller follows TotalPages.
-func (c *rawClient) ListPage(ctx context.Context, page, size int) (*rawPage, error) {
+// ListPage fetches the page at cursor ("" for the first); a caller follows
+// NextCursor until it is null.
+func (c *rawClient) ListPage(ctx context.Context, cursor string, size int) (*rawPage, error) {
 	var p rawPage
-	q := "?page=" + strconv.Itoa(page) + "&page_size=" + strconv.Itoa(size)
+	q := "?page_size=" + strconv.Itoa(size)
+	if cursor != "" {
+		q += "&cursor=" + url.QueryEscape(cursor)
+	}
 	return &p, c.do(ctx, http.MethodGet, c.coll()+q, nil, &p)
 }
 

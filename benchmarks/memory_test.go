@@ -13,7 +13,8 @@ import (
 )
 
 // pagedServer serves a synthetic key set of total keys, 100 a page, from
-// precomputed page bodies, as GET …/api-keys?page=N&page_size=100.
+// precomputed page bodies, as GET …/api-keys?page_size=100[&cursor=N]
+// (page N's cursor is "N").
 type pagedServer struct {
 	coll  string
 	pages []answer
@@ -29,11 +30,12 @@ func newPagedServer(total int) *pagedServer {
 		for i := (p - 1) * size; i < min(p*size, total); i++ {
 			page.APIKeys = append(page.APIKeys, fixtureKey(fmt.Sprintf("key_%012x", i), "active"))
 		}
-		page.Pagination.Page, page.Pagination.PageSize = p, size
-		page.Pagination.TotalCount, page.Pagination.TotalPages = total, npages
+		if p < npages {
+			page.NextCursor = apikeys.Ptr(strconv.Itoa(p + 1))
+		}
 		s.pages = append(s.pages, newAnswer(http.StatusOK, mustJSON(page)))
 	}
-	s.empty = newAnswer(http.StatusOK, []byte(`{"api_keys":[],"pagination":{"page":0,"page_size":100,"total_count":0,"total_pages":0}}`))
+	s.empty = newAnswer(http.StatusOK, []byte(`{"api_keys":[],"next_cursor":null}`))
 	return s
 }
 
@@ -42,8 +44,14 @@ func (s *pagedServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	p, err := strconv.Atoi(r.URL.Query().Get("page"))
-	if err != nil || p < 1 || p > len(s.pages) {
+	p := 1 // the first page has no cursor; the cursor of page p is "p"
+	if c := r.URL.Query().Get("cursor"); c != "" {
+		var err error
+		if p, err = strconv.Atoi(c); err != nil {
+			p = 0
+		}
+	}
+	if p < 1 || p > len(s.pages) {
 		s.empty.write(w)
 		return
 	}

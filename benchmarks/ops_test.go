@@ -153,9 +153,9 @@ func createOp(c clients) []variant {
 
 // listAll follows every page, 100 keys a page, as the SDK's List does.
 func (c *rawClient) listAll(ctx context.Context, each func(*rawKey)) (int, error) {
-	n := 0
-	for page := 1; ; page++ {
-		p, err := c.ListPage(ctx, page, 100)
+	n, cursor := 0, ""
+	for {
+		p, err := c.ListPage(ctx, cursor, 100)
 		if err != nil {
 			return n, err
 		}
@@ -163,9 +163,10 @@ func (c *rawClient) listAll(ctx context.Context, each func(*rawKey)) (int, error
 			each(&p.APIKeys[i])
 			n++
 		}
-		if len(p.APIKeys) == 0 || page >= p.Pagination.TotalPages {
+		if p.NextCursor == nil || len(p.APIKeys) == 0 {
 			return n, nil
 		}
+		cursor = *p.NextCursor
 	}
 }
 

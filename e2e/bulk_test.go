@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/apikeys-go/apikeys"
+	"github.com/apikeys-go/apikeys/apikeystest"
 )
 
 // inflight measures how many requests are in flight at once.
@@ -137,6 +138,10 @@ func TestTransitionManyCanceled(t *testing.T) {
 		if r.KeyID != keyIDs[i] || r.Key != nil || !errors.Is(r.Err, context.Canceled) {
 			t.Errorf("result %d: %q, %v, %v; want %q, nil, context.Canceled", i, r.KeyID, r.Key, r.Err, keyIDs[i])
 		}
+		// Not started: the error says so and names the key.
+		if want := "apikeys: reference: pause key " + keyIDs[i] + ": not started: context canceled"; r.Err == nil || r.Err.Error() != want {
+			t.Errorf("result %d: error %v, want %q", i, r.Err, want)
+		}
 	}
 	if n := e.requests() - before; n != 0 {
 		t.Errorf("%d requests with a canceled context, want 0", n)
@@ -181,6 +186,76 @@ func TestTransitionManyConcurrency(t *testing.T) {
 			t.Errorf("%d requests for no keys", n)
 		}
 	})
+}
+
+// TestTransitionEach: the same work as TransitionMany, each result as it
+// completes; breaking the loop cancels what is not started.
+func TestTransitionEach(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var keyIDs []string
+	for i := range 20 {
+		keyIDs = append(keyIDs, e.create(apikeys.CreateParams{Name: fmt.Sprintf("each %d", i)}).Key.ID)
+	}
+	c, f := measured(e)
+	before := e.requests()
+	seen := map[string]bool{}
+	for r := range c.TransitionEach(e.ctx, apikeys.ActionPause, keyIDs, 4) {
+		if r.Err != nil || r.Key == nil || r.Key.ID != r.KeyID || r.Key.Status != apikeys.StatusPaused || seen[r.KeyID] {
+			t.Errorf("result for %s: %v, %v (seen before: %v); want it paused, once", r.KeyID, r.Key, r.Err, seen[r.KeyID])
+		}
+		seen[r.KeyID] = true
+	}
+	if len(seen) != 20 || e.requests()-before != 20 {
+		t.Errorf("%d keys reported with %d requests, want 20 and 20", len(seen), e.requests()-before)
+	}
+	if m := f.max.Load(); m > 4 {
+		t.Errorf("%d requests in flight, want at most 4", m)
+	}
+
+	// Breaking after 3 results cancels the rest: at most the 4 in flight
+	// then are still sent. Canceled requests may never reach the server, or
+	// reach it and go unanswered, which the validator's bookkeeping cannot
+	// tell apart, so this runs on a server of its own.
+	srv := apikeystest.NewServer()
+	defer srv.Close()
+	bc, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyIDs = keyIDs[:0]
+	for i := range 20 {
+		ck, err := bc.Create(e.ctx, apikeys.CreateParams{Name: fmt.Sprintf("each %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyIDs = append(keyIDs, ck.Key.ID)
+	}
+	before = len(srv.Requests())
+	n := 0
+	for r := range bc.TransitionEach(e.ctx, apikeys.ActionPause, keyIDs, 4) {
+		if r.Err != nil {
+			t.Errorf("result for %s: %v", r.KeyID, r.Err)
+		}
+		if n++; n == 3 {
+			break
+		}
+	}
+	if sent := len(srv.Requests()) - before; sent < 3 || sent > 3+4 {
+		t.Errorf("%d requests after breaking at the third result, want 3 to 7", sent)
+	}
+	var paused int
+	for k, err := range bc.List(e.ctx, apikeys.ListParams{Status: apikeys.StatusPaused}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k != nil {
+			paused++
+		}
+	}
+	if paused < 3 || paused > 7 {
+		t.Errorf("%d keys paused, want 3 to 7", paused)
+	}
 }
 
 // TestConcurrentClients: several clients and goroutines on one server, one

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -271,7 +273,27 @@ func wantAPIError(t *testing.T, err, sentinel error, status int, code string) *a
 	if len(apiErr.Body) == 0 || len(apiErr.Body) > 4<<10 {
 		t.Errorf("APIError Body of %d bytes", len(apiErr.Body))
 	}
+	// The text names the platform, the operation and the key:
+	// "apikeys: reference: <operation>[ key <id>]: <status> <code>: …".
+	where := "apikeys: reference: " + apiErr.Operation
+	if apiErr.KeyID != "" {
+		where += " key " + apiErr.KeyID
+	}
+	if apiErr.Platform != apikeys.Reference || apiErr.Operation == "" ||
+		!strings.HasPrefix(apiErr.Error(), fmt.Sprintf("%s: %d %s: ", where, status, code)) {
+		t.Errorf("APIError %q (platform %q, operation %q, key %q); want it to start with %q",
+			apiErr.Error(), apiErr.Platform, apiErr.Operation, apiErr.KeyID, fmt.Sprintf("%s: %d %s: ", where, status, code))
+	}
 	return apiErr
+}
+
+// wantOperation checks that an *APIError names the operation and key it was
+// on.
+func wantOperation(t *testing.T, apiErr *apikeys.APIError, op, keyID string) {
+	t.Helper()
+	if apiErr.Operation != op || apiErr.KeyID != keyID {
+		t.Errorf("APIError on %q key %q, want %q key %q", apiErr.Operation, apiErr.KeyID, op, keyID)
+	}
 }
 
 // settings is what Rotate copies and Create echoes: a key's settings

@@ -104,6 +104,52 @@ func TestDroppedResponseReplayed(t *testing.T) {
 	})
 }
 
+// TestCreateResumed: a create whose every answer was lost is applied once,
+// and the caller gets its key and secret back by calling Create again with
+// the Idempotency-Key the *OutcomeUnknownError names: the server replays
+// the answer it kept.
+func TestCreateResumed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, withoutKeepAlive())
+	params := apikeys.CreateParams{
+		Name: "lost", Scopes: []string{"b", "a"}, PermissionMode: apikeys.PermissionRestricted,
+		Access: map[string]string{"z": "read", "a": "write", "m": "none"}, ExpiresAt: apikeys.Ptr(time.Now().Add(time.Hour)),
+	}
+	e.srv.DropNext(3) // the first attempt is applied; it and both retries lose their answer
+	ck, err := e.c.Create(e.ctx, params)
+	var unknown *apikeys.OutcomeUnknownError
+	if ck != nil || !errors.As(err, &unknown) || unknown.IdempotencyKey == "" {
+		t.Fatalf("Create with every answer lost: %v, %v; want an *OutcomeUnknownError with an Idempotency-Key", ck, err)
+	}
+	keys := e.listAll(apikeys.ListParams{})
+	if len(keys) != 1 || keys[0].Name != "lost" {
+		t.Fatalf("keys %v, want the one key the lost create made", ids(keys))
+	}
+	before := e.requests()
+	// Another process would build the params anew: the same values, the
+	// expiry in another time zone, the map built in another order.
+	params.ExpiresAt = apikeys.Ptr(params.ExpiresAt.In(time.FixedZone("UTC+5", 5*3600)))
+	params.Access = map[string]string{"m": "none", "a": "write", "z": "read"}
+	params.IdempotencyKey = unknown.IdempotencyKey
+	ck, err = e.c.Create(e.ctx, params)
+	if err != nil {
+		t.Fatalf("resumed Create: %v", err)
+	}
+	if ck.Key.ID != keys[0].ID || !strings.HasPrefix(ck.Secret.Reveal(), keys[0].Prefix) {
+		t.Errorf("resumed Create answered key %s, want the replay of %s with its secret", ck.Key.ID, keys[0].ID)
+	}
+	sent := mutations(e, 0)
+	if !bytes.Equal(sent[len(sent)-1].Body, sent[0].Body) {
+		t.Errorf("the resumed body differs from the first:\n%s\n%s", sent[0].Body, sent[len(sent)-1].Body)
+	}
+	if n := e.requests() - before; n != 1 {
+		t.Errorf("%d requests to resume, want 1", n)
+	}
+	if keys := e.listAll(apikeys.ListParams{}); len(keys) != 1 {
+		t.Errorf("%d keys after resuming, want 1", len(keys))
+	}
+}
+
 // pinIdempotencyKey makes every mutation carry the same Idempotency-Key, as a
 // buggy caller reusing one would.
 type pinIdempotencyKey struct {
@@ -221,6 +267,56 @@ func TestIdempotencyKeysAreFresh(t *testing.T) {
 	}
 }
 
+// TestIdempotencyKeyOnlyWhereDeduplicated: the reference API honours
+// Idempotency-Key, so every mutation carries one (the validator checks it on
+// every request of this package). A platform that does not deduplicate gets
+// none, and a caller's own key is refused there before any request, as it
+// would be silently ignored. This runs on an Aitronos fake without the
+// validator, which knows the reference API only.
+func TestIdempotencyKeyOnlyWhereDeduplicated(t *testing.T) {
+	t.Parallel()
+	if !apikeys.Reference.Capabilities().Deduplicates || apikeys.Aitronos.Capabilities().Deduplicates {
+		t.Fatal("the reference API should deduplicate and Aitronos not")
+	}
+	srv := apikeystest.NewServer(apikeystest.WithPlatform(apikeys.Aitronos))
+	defer srv.Close()
+	c, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	ck, err := c.Create(ctx, apikeys.CreateParams{Name: "no dedup"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Update(ctx, ck.Key.ID, apikeys.UpdateParams{Name: apikeys.Ptr("renamed")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Pause(ctx, ck.Key.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Archive(ctx, ck.Key.ID); err != nil {
+		t.Fatal(err)
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4", len(reqs))
+	}
+	for _, r := range reqs {
+		if v := r.Header.Values("Idempotency-Key"); len(v) != 0 {
+			t.Errorf("%s %s carries Idempotency-Key %q; Aitronos does not deduplicate", r.Method, r.Path, v)
+		}
+	}
+	_, err = c.Create(ctx, apikeys.CreateParams{Name: "mine", IdempotencyKey: "0123456789abcdef0123456789abcdef"})
+	var ue *apikeys.UnsupportedError
+	if !errors.As(err, &ue) || ue.Field != "IdempotencyKey" || !errors.Is(err, apikeys.ErrUnsupported) {
+		t.Errorf("Create with an Idempotency-Key on Aitronos: %v, want an *UnsupportedError on IdempotencyKey", err)
+	}
+	if n := len(srv.Requests()); n != 4 {
+		t.Errorf("%d requests, want no new one", n)
+	}
+}
+
 func TestAuthFailure(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -296,10 +392,26 @@ func TestOtherOrganization(t *testing.T) {
 	if keys := e.listAll(apikeys.ListParams{}); len(keys) != 1 {
 		t.Errorf("%d keys, want 1", len(keys))
 	}
-	// The org ID is path-escaped like a key ID.
-	weird := e.client(nil, apikeys.WithOrganization("org/../org_test"))
-	if _, err := weird.Get(e.ctx, k.ID); !errors.Is(err, apikeys.ErrNotFound) {
-		t.Errorf("Get through org %q: %v, want ErrNotFound", "org/../org_test", err)
+	// The org ID is path-escaped like a key ID: sent raw, "org_test?x" would
+	// end the path at org_test and find the key.
+	for _, org := range []string{"org_test?x", "org_test%2F..", "org_test#"} {
+		weird := e.client(nil, apikeys.WithOrganization(org))
+		if _, err := weird.Get(e.ctx, k.ID); !errors.Is(err, apikeys.ErrNotFound) {
+			t.Errorf("Get through org %q: %v, want ErrNotFound", org, err)
+		}
+	}
+	// One that cannot name an organization safely is refused by New, so
+	// nothing is ever sent with it.
+	before := e.requests()
+	for _, org := range []string{"org/../org_test", `org\..\org_test`, "..", ""} {
+		c, err := e.srv.Client(apikeys.WithOrganization(org))
+		var ve *apikeys.ValidationError
+		if c != nil || !errors.As(err, &ve) || ve.Field != "orgID" || !errors.Is(err, apikeys.ErrInvalidParams) {
+			t.Errorf("a client of org %q: %v, %v; want an orgID *ValidationError", org, c, err)
+		}
+	}
+	if n := e.requests() - before; n != 0 {
+		t.Errorf("%d requests, want 0", n)
 	}
 }
 
@@ -362,13 +474,36 @@ func TestRetries(t *testing.T) {
 		t.Parallel()
 		e := newEnv(t)
 		e.srv.FailNext(3, http.StatusInternalServerError, 0)
-		_, err := e.c.Create(e.ctx, apikeys.CreateParams{Name: "never"})
+		ck, err := e.c.Create(e.ctx, apikeys.CreateParams{Name: "never"})
+		// A 5xx says nothing of whether the create was applied: the outcome
+		// is unknown, with the cause and the Idempotency-Key to resume with.
+		var unknown *apikeys.OutcomeUnknownError
+		if ck != nil || !errors.As(err, &unknown) || !errors.Is(err, apikeys.ErrOutcomeUnknown) {
+			t.Fatalf("Create after 3 500s: %v, %v; want an *OutcomeUnknownError", ck, err)
+		}
 		apiErr := wantAPIError(t, err, apikeys.ErrServer, http.StatusInternalServerError, "INTERNAL_ERROR")
 		if apiErr.Attempts != 3 || e.requests() != 3 {
 			t.Errorf("Attempts %d, requests %d; want 3 and 3", apiErr.Attempts, e.requests())
 		}
+		sent := mutations(e, 0)
+		if unknown.Operation != "create" || unknown.IdempotencyKey == "" || unknown.IdempotencyKey != sent[0].Header.Get("Idempotency-Key") ||
+			!strings.Contains(err.Error(), unknown.IdempotencyKey) {
+			t.Errorf("OutcomeUnknownError %q: operation %q, Idempotency-Key %q; want create and the key sent, %q",
+				err, unknown.Operation, unknown.IdempotencyKey, sent[0].Header.Get("Idempotency-Key"))
+		}
 		if keys := e.listAll(apikeys.ListParams{}); len(keys) != 0 {
 			t.Errorf("%d keys after a failed create, want 0", len(keys))
+		}
+		// Resuming with that key makes the one key the call was for.
+		ck, err = e.c.Create(e.ctx, apikeys.CreateParams{Name: "never", IdempotencyKey: unknown.IdempotencyKey})
+		if err != nil {
+			t.Fatalf("resumed Create: %v", err)
+		}
+		if got := mutations(e, 0)[3].Header.Get("Idempotency-Key"); got != unknown.IdempotencyKey {
+			t.Errorf("resumed with Idempotency-Key %q, want %q", got, unknown.IdempotencyKey)
+		}
+		if keys := e.listAll(apikeys.ListParams{}); len(keys) != 1 || keys[0].ID != ck.Key.ID {
+			t.Errorf("keys %v, want [%s]", ids(keys), ck.Key.ID)
 		}
 	})
 	t.Run("no retries", func(t *testing.T) {

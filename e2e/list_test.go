@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -22,22 +22,33 @@ func ids(keys []*apikeys.Key) []string {
 	return out
 }
 
-// listRequests returns the page numbers and sizes of the list requests the
-// server received after the first skip requests.
-func listRequests(e *env, skip int) (pages []int, sizes []int) {
+// listRequest is one list request as the server received it.
+type listRequest struct {
+	cursor string // "" for the first page
+	size   int
+}
+
+// listRequests returns the list requests the server received after the
+// first skip requests.
+func listRequests(e *env, skip int) []listRequest {
+	var out []listRequest
 	for _, r := range e.srv.Requests()[skip:] {
 		if r.Method != http.MethodGet || r.Path != "/v1/organizations/"+e.srv.OrgID+"/api-keys" {
 			continue
 		}
-		p, _ := strconv.Atoi(r.Query.Get("page"))
+		if r.Query.Has("page") {
+			e.t.Errorf("a list request with v1's page parameter: %v", r.Query)
+		}
 		s, _ := strconv.Atoi(r.Query.Get("page_size"))
-		pages, sizes = append(pages, p), append(sizes, s)
+		out = append(out, listRequest{cursor: r.Query.Get("cursor"), size: s})
 	}
-	return pages, sizes
+	return out
 }
 
 // TestListPages: every key exactly once, in creation order, one request a
-// page and none past the last.
+// page and none past the last: the first page without a cursor, each next
+// one with a new cursor (the validator checks that it is the next_cursor of
+// the page before, and that the last page's is null).
 func TestListPages(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 1, 100, 250} {
@@ -57,19 +68,24 @@ func TestListPages(t *testing.T) {
 					}
 					effective := size
 					if effective == 0 {
-						effective = 100 // the client's default
+						effective = 100 // the reference API's maximum, the client's default
 					}
-					pages := max(1, (n+effective-1)/effective)
-					var wantPages, wantSizes []int
-					for p := 1; p <= pages; p++ {
-						wantPages, wantSizes = append(wantPages, p), append(wantSizes, effective)
+					reqs := listRequests(e, before)
+					if pages := max(1, (n+effective-1)/effective); len(reqs) != pages {
+						t.Errorf("%d list requests, want %d", len(reqs), pages)
 					}
-					gotPages, gotSizes := listRequests(e, before)
-					if diff := cmp.Diff(wantPages, gotPages); diff != "" {
-						t.Errorf("pages requested (-want +got):\n%s", diff)
-					}
-					if diff := cmp.Diff(wantSizes, gotSizes); diff != "" {
-						t.Errorf("page sizes requested (-want +got):\n%s", diff)
+					cursors := map[string]bool{}
+					for i, r := range reqs {
+						if r.size != effective {
+							t.Errorf("request %d: page_size %d, want %d", i, r.size, effective)
+						}
+						switch {
+						case i == 0 && r.cursor != "":
+							t.Errorf("the first page was asked with cursor %q", r.cursor)
+						case i > 0 && (r.cursor == "" || cursors[r.cursor]):
+							t.Errorf("request %d: cursor %q, want a new one", i, r.cursor)
+						}
+						cursors[r.cursor] = true
 					}
 				})
 			}
@@ -198,9 +214,40 @@ func TestListStopsEarlyAndOnErrors(t *testing.T) {
 	}
 }
 
-// TestListServerDefaults: the spec's defaults (page 1, page_size 20) are the
-// server's, and a page past the end is empty. The client always sends both, so
-// this is asked by hand.
+// listPage is a list answer as the wire has it.
+type listPage struct {
+	APIKeys *[]struct {
+		ID string `json:"id"`
+	} `json:"api_keys"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+func (p listPage) ids() []string {
+	var out []string
+	if p.APIKeys != nil {
+		for _, k := range *p.APIKeys {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}
+
+// rawList asks for one page by hand and decodes it, or fails the test.
+func rawList(e *env, query string) listPage {
+	e.t.Helper()
+	code, _, body := e.raw(http.MethodGet, "/organizations/"+e.srv.OrgID+"/api-keys"+query, nil, nil)
+	var page listPage
+	if err := json.Unmarshal(body, &page); err != nil || code != http.StatusOK || page.APIKeys == nil {
+		e.t.Fatalf("GET %s: %d %s (%v); want 200 with api_keys", query, code, body, err)
+	}
+	return page
+}
+
+// TestListServerDefaults: the spec's default (page_size 20) is the server's,
+// the first page is asked for without a cursor and each next one with the
+// next_cursor of the page before (also with another page_size), next_cursor
+// is null on the last page, and an empty list is [] with a null cursor. The
+// client always sends page_size, so this is asked by hand.
 func TestListServerDefaults(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
@@ -208,51 +255,137 @@ func TestListServerDefaults(t *testing.T) {
 	for i := range 25 {
 		want = append(want, e.create(apikeys.CreateParams{Name: fmt.Sprintf("d%d", i)}).Key.ID)
 	}
+	check := func(query string, page listPage, want []string, more bool) {
+		t.Helper()
+		if diff := cmp.Diff(want, page.ids(), equateEmpty); diff != "" {
+			t.Errorf("GET %s (-want +got):\n%s", query, diff)
+		}
+		if (page.NextCursor != nil) != more || page.NextCursor != nil && *page.NextCursor == "" {
+			t.Errorf("GET %s: next_cursor %v, want one: %v", query, page.NextCursor, more)
+		}
+	}
+	first := rawList(e, "")
+	check("", first, want[:20], true)
+	q := "?cursor=" + url.QueryEscape(*first.NextCursor)
+	check(q, rawList(e, q), want[20:], false)
+	q = "?page_size=3&cursor=" + url.QueryEscape(*first.NextCursor)
+	check(q, rawList(e, q), want[20:23], true)
+	check("?page_size=100&include_archived=false", rawList(e, "?page_size=100&include_archived=false"), want, false)
+	check("?page_size=25", rawList(e, "?page_size=25"), want, false) // a full last page ends the walk too
+	check("?status=paused", rawList(e, "?status=paused"), nil, false)
+
+	// A malformed query is refused with a 422 naming the parameter, not
+	// defaulted; v1's page parameter too, so that a v1 client cannot loop on
+	// the first page.
 	path := "/organizations/" + e.srv.OrgID + "/api-keys"
-	type pagination struct {
-		Page       int `json:"page"`
-		PageSize   int `json:"page_size"`
-		TotalCount int `json:"total_count"`
-		TotalPages int `json:"total_pages"`
+	for _, tt := range []struct{ query, field string }{
+		{"?page=1", "page"},
+		{"?page=2&page_size=20", "page"},
+		{"?page_size=0", "page_size"},
+		{"?page_size=101", "page_size"},
+		{"?status=gone", "status"},
+		{"?include_archived=yes", "include_archived"},
+		{"?cursor=", "cursor"},
+	} {
+		code, _, body := e.rawInvalid(http.MethodGet, path+tt.query, nil, nil)
+		wantValidation(t, "GET "+tt.query, code, body, tt.field)
 	}
-	tests := []struct {
-		query string
-		want  []string
-		page  pagination
-	}{
-		{"", want[:20], pagination{1, 20, 25, 2}},
-		{"?page=2", want[20:], pagination{2, 20, 25, 2}},
-		{"?page=3", nil, pagination{3, 20, 25, 2}},
-		{"?page_size=100&include_archived=false", want, pagination{1, 100, 25, 1}},
-		{"?status=paused", nil, pagination{1, 20, 0, 0}},
+	// A cursor the server did not issue is refused too: made up, altered or
+	// another server's. The spec says so in prose; its schema accepts them.
+	other := newEnv(t)
+	for range 2 {
+		other.create(apikeys.CreateParams{Name: "elsewhere"})
 	}
-	for _, tt := range tests {
-		code, _, body := e.raw(http.MethodGet, path+tt.query, nil, nil)
-		var page struct {
-			APIKeys []struct {
-				ID string `json:"id"`
-			} `json:"api_keys"`
-			Pagination pagination `json:"pagination"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil || code != http.StatusOK {
-			t.Fatalf("GET %s: %d %v", tt.query, code, err)
-		}
-		var got []string
-		for _, k := range page.APIKeys {
-			got = append(got, k.ID)
-		}
-		if diff := cmp.Diff(tt.want, got, equateEmpty); diff != "" {
-			t.Errorf("GET %s (-want +got):\n%s", tt.query, diff)
-		}
-		if page.Pagination != tt.page || page.APIKeys == nil {
-			t.Errorf("GET %s: pagination %+v (want %+v), api_keys nil: %v", tt.query, page.Pagination, tt.page, page.APIKeys == nil)
+	foreign := rawList(other, "?page_size=1").NextCursor
+	if foreign == nil {
+		t.Fatal("no next_cursor from the other server")
+	}
+	altered := []byte(*first.NextCursor)
+	altered[len(altered)-1] ^= 1
+	for _, c := range []string{"bm90IGEgY3Vyc29y", string(altered), *foreign} {
+		code, _, body := e.raw(http.MethodGet, path+"?cursor="+url.QueryEscape(c), nil, nil)
+		wantValidation(t, "GET ?cursor="+c, code, body, "cursor")
+	}
+}
+
+// wantValidation checks a raw answer for 422 VALIDATION_ERROR on field.
+func wantValidation(t *testing.T, what string, code int, body []byte, field string) {
+	t.Helper()
+	var env struct {
+		Error struct {
+			Code    string         `json:"code"`
+			Details map[string]any `json:"details"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil || code != http.StatusUnprocessableEntity ||
+		env.Error.Code != "VALIDATION_ERROR" || env.Error.Details["field"] != field {
+		t.Errorf("%s: %d %s, want 422 VALIDATION_ERROR on %s", what, code, body, field)
+	}
+}
+
+// TestListCursorStable: the cursor is stable (api/openapi.yaml, listApiKeys):
+// keys created, archived, revoked or deleted while a walk is under way never
+// make it skip or repeat another key, so acting on keys inside the loop is
+// safe on the reference API, unlike with v1's page numbers.
+func TestListCursorStable(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	var untouched []string // keys nothing happens to: each is listed exactly once
+	var victims []string   // keys archived before the walk reaches them
+	for i := range 30 {
+		k := e.create(apikeys.CreateParams{Name: fmt.Sprintf("s%02d", i)}).Key
+		if i%5 == 4 {
+			victims = append(victims, k.ID)
+		} else {
+			untouched = append(untouched, k.ID)
 		}
 	}
-	// A malformed query is refused with a 422, not defaulted.
-	for _, q := range []string{"?page=0", "?page_size=101", "?status=gone", "?include_archived=yes", "?page=x"} {
-		code, _, body := e.rawInvalid(http.MethodGet, path+q, nil, nil)
-		if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "VALIDATION_ERROR") {
-			t.Errorf("GET %s: %d %s, want 422 VALIDATION_ERROR", q, code, body)
+	gone := map[string]bool{}
+	seen := map[string]int{}
+	var listed []string
+	for k, err := range e.c.List(e.ctx, apikeys.ListParams{PageSize: 4}) {
+		if err != nil {
+			t.Fatal(err)
 		}
+		seen[k.ID]++
+		listed = append(listed, k.ID)
+		if gone[k.ID] {
+			t.Errorf("key %s listed after it was archived", k.ID)
+		}
+		switch len(listed) {
+		case 3: // archive a key the walk has not reached: it is not listed
+			if _, err := e.c.Archive(e.ctx, victims[len(victims)-1]); err != nil {
+				t.Fatal(err)
+			}
+			gone[victims[len(victims)-1]] = true
+		case 6: // revoke one already listed, and delete it: nothing shifts
+			if _, err := e.c.Revoke(e.ctx, untouched[0]); err != nil {
+				t.Fatal(err)
+			}
+			if err := e.c.Delete(e.ctx, untouched[0]); err != nil {
+				t.Fatal(err)
+			}
+		case 9: // archive every key listed so far, as an incident script would
+			for _, id := range listed[1:] {
+				if _, err := e.c.Archive(e.ctx, id); err != nil {
+					t.Fatalf("archiving %s: %v", id, err)
+				}
+			}
+		case 12: // a key created during the walk is listed at the end
+			untouched = append(untouched, e.create(apikeys.CreateParams{Name: "late"}).Key.ID)
+		}
+	}
+	for _, id := range untouched {
+		if seen[id] != 1 {
+			t.Errorf("key %s listed %d times, want once", id, seen[id])
+		}
+	}
+	for id, n := range seen {
+		if n > 1 {
+			t.Errorf("key %s listed %d times", id, n)
+		}
+	}
+	if want := len(untouched) + len(victims) - 1; len(listed) != want {
+		t.Errorf("listed %d keys, want %d (every key but the one archived ahead of the walk)", len(listed), want)
 	}
 }

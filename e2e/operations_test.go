@@ -112,6 +112,9 @@ func TestCreateRefusedLocally(t *testing.T) {
 		{Name: "x", PermissionMode: "admin"},
 		{Name: "x", UsageLimitCHF: apikeys.Ptr(-1.0)},
 		{Name: "x", ExpiresAt: &time.Time{}},
+		{Name: " \t "},
+		{Name: "x", Scopes: []string{"a", " "}},
+		{Name: "x", Scopes: []string{""}},
 	} {
 		if _, err := e.c.Create(e.ctx, p); !errors.Is(err, apikeys.ErrInvalidParams) {
 			t.Errorf("Create(%+v): %v, want ErrInvalidParams", p, err)
@@ -130,22 +133,63 @@ func TestGet(t *testing.T) {
 	if diff := keyDiff(k, got); diff != "" {
 		t.Errorf("Get (-create +get):\n%s", diff)
 	}
-	for _, id := range []string{"key_does_not_exist", "a/b?c%d#e", "ü ñ"} {
+	for _, id := range []string{"key_does_not_exist", "a?c%d#e;f=g", "%2F", "ü ñ", "a b+c"} {
 		_, err := e.c.Get(e.ctx, id)
 		apiErr := wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
+		wantOperation(t, apiErr, "get", id)
 		// The server decoded exactly the ID the client was given: the path was escaped.
 		if apiErr.Details["key_id"] != id {
 			t.Errorf("Get(%q): the server looked for %v", id, apiErr.Details["key_id"])
 		}
 	}
+	// IDs that cannot name a key safely are refused before any request:
+	// "/" and "\" too, which a proxy that decodes %2F would turn into a call
+	// on another key.
 	before := e.requests()
-	for _, id := range []string{"", ".", "..", "a\nb", strings.Repeat("k", 257)} {
-		if _, err := e.c.Get(e.ctx, id); !errors.Is(err, apikeys.ErrInvalidParams) {
-			t.Errorf("Get(%q): %v, want ErrInvalidParams", id, err)
+	for _, id := range []string{"", ".", "..", "a\nb", strings.Repeat("k", 257), "a/b?c%d#e", "a\\b", "/", k.ID + "/pause"} {
+		_, err := e.c.Get(e.ctx, id)
+		var ve *apikeys.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "keyID" || !errors.Is(err, apikeys.ErrInvalidParams) {
+			t.Errorf("Get(%q): %v, want a keyID *ValidationError", id, err)
+		}
+		var apiErr *apikeys.APIError
+		if errors.As(err, &apiErr) {
+			t.Errorf("Get(%q): a server answer %v for a local refusal", id, apiErr)
 		}
 	}
 	if n := e.requests() - before; n != 0 {
 		t.Errorf("invalid IDs cost %d requests, want 0", n)
+	}
+	// Every per-key call refuses them alike.
+	for _, id := range []string{"a/b", "a\\b"} {
+		calls := map[string]func() error{
+			"update": func() error {
+				_, err := e.c.Update(e.ctx, id, apikeys.UpdateParams{Name: apikeys.Ptr("x")})
+				return err
+			},
+			"pause":  func() error { _, err := e.c.Pause(e.ctx, id); return err },
+			"delete": func() error { return e.c.Delete(e.ctx, id) },
+			"rotate": func() error { _, err := e.c.Rotate(e.ctx, id, apikeys.RotateParams{}); return err },
+			"transition": func() error {
+				_, err := e.c.Transition(e.ctx, &apikeys.Key{ID: id, Status: apikeys.StatusActive}, apikeys.ActionRevoke)
+				return err
+			},
+		}
+		for name, call := range calls {
+			var ve *apikeys.ValidationError
+			if err := call(); !errors.As(err, &ve) || ve.Field != "keyID" {
+				t.Errorf("%s(%q): %v, want a keyID *ValidationError", name, id, err)
+			}
+		}
+		if r := e.c.TransitionMany(e.ctx, apikeys.ActionPause, []string{id}, 1); !errors.Is(r[0].Err, apikeys.ErrInvalidParams) {
+			t.Errorf("TransitionMany(%q): %v, want ErrInvalidParams", id, r[0].Err)
+		}
+	}
+	if n := e.requests() - before; n != 0 {
+		t.Errorf("invalid IDs cost %d requests, want 0", n)
+	}
+	if got := e.mustGet(k.ID); got.Status != apikeys.StatusActive {
+		t.Errorf("key %s is %s after calls on %q, want active", k.ID, got.Status, k.ID+"/pause")
 	}
 }
 
@@ -258,7 +302,8 @@ func TestUpdate(t *testing.T) {
 
 	t.Run("unknown key", func(t *testing.T) {
 		_, err := e.c.Update(e.ctx, "key_nope", apikeys.UpdateParams{Name: apikeys.Ptr("x")})
-		wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
+		apiErr := wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
+		wantOperation(t, apiErr, "update", "key_nope")
 	})
 
 	t.Run("refused locally", func(t *testing.T) {
@@ -266,6 +311,8 @@ func TestUpdate(t *testing.T) {
 		before := e.requests()
 		for _, p := range []apikeys.UpdateParams{
 			{Name: apikeys.Ptr("")},
+			{Name: apikeys.Ptr(" \t ")},
+			{Scopes: []string{" "}},
 			{ExpiresAt: &at, ClearExpiresAt: true},
 			{UsageLimitCHF: apikeys.Ptr(1.0), ClearUsageLimit: true},
 			{PermissionMode: apikeys.Ptr(apikeys.PermissionMode("root"))},
@@ -329,5 +376,6 @@ func TestLifecycle(t *testing.T) {
 	_, err := e.c.Get(e.ctx, k.ID)
 	wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
 	err = e.c.Delete(e.ctx, k.ID)
-	wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
+	apiErr := wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
+	wantOperation(t, apiErr, "delete", k.ID)
 }

@@ -89,7 +89,7 @@ func TestRotate(t *testing.T) {
 			}
 			before := e.requests()
 			start := time.Now()
-			ck, err := e.c.Rotate(e.ctx, old.ID, tt.grace)
+			ck, err := e.c.Rotate(e.ctx, old.ID, apikeys.RotateParams{Grace: tt.grace})
 			end := time.Now()
 			if err != nil {
 				t.Fatalf("Rotate: %v", err)
@@ -101,9 +101,21 @@ func TestRotate(t *testing.T) {
 			if diff := cmp.Diff(settingsOf(old), settingsOf(nk), equateEmpty); diff != "" {
 				t.Errorf("the replacement's settings (-old +new):\n%s", diff)
 			}
-			if nk.ID == old.ID || nk.Prefix == old.Prefix || nk.Status != apikeys.StatusActive || nk.ExpiresAt != nil {
-				t.Errorf("replacement %s (prefix %s, %s, expires %v) for %s (prefix %s)",
-					nk.ID, nk.Prefix, nk.Status, nk.ExpiresAt, old.ID, old.Prefix)
+			if nk.ID == old.ID || nk.Prefix == old.Prefix || nk.Status != apikeys.StatusActive {
+				t.Errorf("replacement %s (prefix %s, %s) for %s (prefix %s)", nk.ID, nk.Prefix, nk.Status, old.ID, old.Prefix)
+			}
+			// The replacement lives as long as the old key was meant to, from
+			// now: RotateParams.ExpiresAt nil is now + (ExpiresAt - CreatedAt),
+			// or no expiry if the old key had none.
+			switch {
+			case old.ExpiresAt == nil && nk.ExpiresAt != nil:
+				t.Errorf("replacement expires %v; the old key never did", nk.ExpiresAt)
+			case old.ExpiresAt != nil:
+				life := old.ExpiresAt.Sub(old.CreatedAt)
+				lo, hi := start.Add(life), end.Add(life)
+				if nk.ExpiresAt == nil || nk.ExpiresAt.Before(lo) || nk.ExpiresAt.After(hi) {
+					t.Errorf("replacement expires %v, want now+%v (between %v and %v)", nk.ExpiresAt, life, lo, hi)
+				}
 			}
 			secret := ck.Secret.Reveal()
 			if secret == oldCreated.Secret.Reveal() || !strings.HasPrefix(secret, nk.Prefix) {
@@ -144,7 +156,7 @@ func TestRotateRefused(t *testing.T) {
 	for _, from := range []apikeys.Status{apikeys.StatusRevoked, apikeys.StatusArchived} {
 		k := e.keyIn(from, "not rotatable")
 		before := e.requests()
-		ck, err := e.c.Rotate(e.ctx, k.ID, time.Hour)
+		ck, err := e.c.Rotate(e.ctx, k.ID, apikeys.RotateParams{Grace: time.Hour})
 		var te *apikeys.TransitionError
 		if ck != nil || !errors.As(err, &te) || te.From != from || !errors.Is(err, apikeys.ErrInvalidTransition) {
 			t.Errorf("Rotate of a %s key: %v, %#v; want a *TransitionError from %s", from, ck, err, from)
@@ -154,9 +166,9 @@ func TestRotateRefused(t *testing.T) {
 		}
 	}
 	before := e.requests()
-	_, err := e.c.Rotate(e.ctx, "key_missing", 0)
+	_, err := e.c.Rotate(e.ctx, "key_missing", apikeys.RotateParams{})
 	wantAPIError(t, err, apikeys.ErrNotFound, http.StatusNotFound, "API_KEY_NOT_FOUND")
-	if _, err := e.c.Rotate(e.ctx, "key_x", -time.Second); !errors.Is(err, apikeys.ErrInvalidParams) {
+	if _, err := e.c.Rotate(e.ctx, "key_x", apikeys.RotateParams{Grace: -time.Second}); !errors.Is(err, apikeys.ErrInvalidParams) {
 		t.Errorf("negative grace: %v, want ErrInvalidParams", err)
 	}
 	if n := countCreates(e, before); n != 0 {
@@ -194,7 +206,7 @@ func TestRotateRetireFails(t *testing.T) {
 				return afterCreate{next: next, hook: func() { e.srv.FailNext(1, http.StatusInternalServerError, 0) }}
 			}, apikeys.WithMaxRetries(0))
 			before := e.requests()
-			ck, err := c.Rotate(e.ctx, old.ID, grace)
+			ck, err := c.Rotate(e.ctx, old.ID, apikeys.RotateParams{Grace: grace})
 			if ck == nil || ck.Key == nil || ck.Secret.IsZero() {
 				t.Fatalf("Rotate returned %v with %v; want the replacement and its secret", ck, err)
 			}
@@ -227,21 +239,86 @@ func TestRotateRetireFails(t *testing.T) {
 // TestRotateShortGrace: a grace shorter than the round trip to the server
 // must not leave a half-done rotation behind (the server would refuse an
 // expiry already past after the replacement exists): Rotate refuses it
-// before any request.
+// before any request, the old key not even read.
 func TestRotateShortGrace(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	for _, grace := range []time.Duration{time.Nanosecond, time.Microsecond, time.Millisecond, 999 * time.Millisecond} {
 		k := e.create(apikeys.CreateParams{Name: "short grace"}).Key
 		before := e.requests()
-		ck, err := e.c.Rotate(e.ctx, k.ID, grace)
+		ck, err := e.c.Rotate(e.ctx, k.ID, apikeys.RotateParams{Grace: grace})
 		var ve *apikeys.ValidationError
-		if !errors.As(err, &ve) || ve.Field != "grace" || ck != nil || countCreates(e, before) != 0 {
-			t.Errorf("grace %v: Rotate = %v, %v with %d creates; want a grace ValidationError before any create",
-				grace, ck != nil, err, countCreates(e, before))
+		if !errors.As(err, &ve) || ve.Field != "Grace" || ck != nil ||
+			err.Error() != "apikeys: invalid Grace: must be 0 or at least 1s" {
+			t.Errorf("grace %v: Rotate = %v, %v; want a Grace ValidationError", grace, ck != nil, err)
+		}
+		if n := e.requests() - before; n != 0 {
+			t.Errorf("grace %v: %d requests, want none (refused before reading the key)", grace, n)
 		}
 		if old := e.mustGet(k.ID); old.Status != apikeys.StatusActive || old.ExpiresAt != nil {
 			t.Errorf("grace %v: the old key was touched: %s, expires %v", grace, old.Status, old.ExpiresAt)
 		}
+	}
+}
+
+// TestRotateParams: RotateParams.Name and ExpiresAt replace the old key's
+// name and lifetime on the replacement; everything else is copied.
+func TestRotateParams(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	oldExpiry := time.Now().Add(24 * time.Hour)
+	p := fullParams
+	p.ExpiresAt = &oldExpiry
+	old := e.create(p).Key
+	expires := time.Now().Add(90 * 24 * time.Hour).Round(time.Millisecond)
+	before := e.requests()
+	ck, err := e.c.Rotate(e.ctx, old.ID, apikeys.RotateParams{Name: apikeys.Ptr("rotated"), ExpiresAt: &expires})
+	if err != nil {
+		t.Fatalf("Rotate: %v", err)
+	}
+	if diff := cmp.Diff([]string{"GET /" + old.ID, "POST ", "DELETE /" + old.ID}, calls(e, before)); diff != "" {
+		t.Errorf("requests (-want +got):\n%s", diff)
+	}
+	want := settingsOf(old)
+	want.Name = "rotated"
+	if diff := cmp.Diff(want, settingsOf(ck.Key), equateEmpty); diff != "" {
+		t.Errorf("the replacement's settings (-want +got):\n%s", diff)
+	}
+	if ck.Key.ExpiresAt == nil || !ck.Key.ExpiresAt.Equal(expires) {
+		t.Errorf("replacement expires %v, want %v", ck.Key.ExpiresAt, expires)
+	}
+	if got := e.mustGet(old.ID); got.Status != apikeys.StatusArchived || got.Name != old.Name {
+		t.Errorf("old key is %s named %q, want archived and still %q", got.Status, got.Name, old.Name)
+	}
+
+	// An empty name is refused before anything is read.
+	k := e.create(apikeys.CreateParams{Name: "keep"}).Key
+	before = e.requests()
+	var ve *apikeys.ValidationError
+	if _, err := e.c.Rotate(e.ctx, k.ID, apikeys.RotateParams{Name: apikeys.Ptr("")}); !errors.As(err, &ve) || ve.Field != "Name" {
+		t.Errorf("Rotate with an empty name: %v, want a Name *ValidationError", err)
+	}
+	if n := e.requests() - before; n != 0 {
+		t.Errorf("Rotate with an empty name sent %d requests, want 0", n)
+	}
+	// A blank name is refused as Create refuses it, before any create.
+	if _, err := e.c.Rotate(e.ctx, k.ID, apikeys.RotateParams{Name: apikeys.Ptr(" \t")}); !errors.As(err, &ve) || ve.Field != "Name" {
+		t.Errorf("Rotate with a blank name: %v, want a Name *ValidationError", err)
+	}
+	// An expiry the server refuses creates nothing and leaves the old key be.
+	past := time.Now().Add(-time.Hour)
+	ck, err = e.c.Rotate(e.ctx, k.ID, apikeys.RotateParams{ExpiresAt: &past})
+	apiErr := wantAPIError(t, err, apikeys.ErrInvalidParams, http.StatusUnprocessableEntity, "VALIDATION_ERROR")
+	if ck != nil || apiErr.Details["field"] != "expires_at" {
+		t.Errorf("Rotate with a past expiry: %v, details %v; want no replacement, expires_at refused", ck, apiErr.Details)
+	}
+	if n := countCreates(e, before); n != 1 {
+		t.Errorf("%d creates sent, want the 1 the server refused", n)
+	}
+	if got := e.mustGet(k.ID); got.Status != apikeys.StatusActive || got.ExpiresAt != nil {
+		t.Errorf("old key is %s expiring %v, want untouched", got.Status, got.ExpiresAt)
+	}
+	if keys := e.listAll(apikeys.ListParams{}); len(keys) != 2 {
+		t.Errorf("%d unarchived keys, want the replacement and %q", len(keys), "keep")
 	}
 }

@@ -51,7 +51,7 @@ func TestSecretsNeverSent(t *testing.T) {
 	keep(e.create(apikeys.CreateParams{Name: "plain"}))
 	e.srv.DropNext(1) // a replayed create response holds the secret too
 	keep(e.create(apikeys.CreateParams{Name: "replayed"}))
-	rotated, err := e.c.Rotate(e.ctx, created[0].Key.ID, time.Hour)
+	rotated, err := e.c.Rotate(e.ctx, created[0].Key.ID, apikeys.RotateParams{Grace: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestSecretsNeverSent(t *testing.T) {
 	e.listAll(apikeys.ListParams{PageSize: 2})
 	e.c.TransitionMany(e.ctx, apikeys.ActionRevoke, []string{created[0].Key.ID, "key_unknown"}, 2)
 	_, apiErr := e.c.Get(e.ctx, "key_unknown")
-	_, rotErr := e.c.Rotate(e.ctx, created[0].Key.ID, 0) // refused: revoked
+	_, rotErr := e.c.Rotate(e.ctx, created[0].Key.ID, apikeys.RotateParams{}) // refused: revoked
 
 	for i, s := range secrets {
 		if len(s) < 20 || !strings.HasPrefix(s, created[i].Key.Prefix) {

@@ -73,6 +73,7 @@ func TestTransitionMatrix(t *testing.T) {
 						t.Errorf("a refused %s returned key %+v", action, got)
 					}
 					apiErr := wantAPIError(t, err, apikeys.ErrInvalidTransition, http.StatusBadRequest, "INVALID_STATE_TRANSITION")
+					wantOperation(t, apiErr, string(action), k.ID)
 					if apiErr.Details["from"] != string(from) || apiErr.Details["action"] != string(action) {
 						t.Errorf("Details %v, want from %s action %s", apiErr.Details, from, action)
 					}

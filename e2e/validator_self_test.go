@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -117,10 +118,9 @@ func TestValidatorCatchesDrift(t *testing.T) {
 	notFound := canned{status: 404, body: envelope(404, "API_KEY_NOT_FOUND")}
 	created := with(wireKey("active"), "key", "ak_live_1234567890abcdef")
 	list := func(keys ...any) map[string]any {
-		return map[string]any{"api_keys": keys, "pagination": map[string]any{
-			"page": 1, "page_size": 20, "total_count": len(keys), "total_pages": min(1, len(keys)),
-		}}
+		return map[string]any{"api_keys": append([]any{}, keys...), "next_cursor": nil} // [], never null
 	}
+	key2 := with(wireKey("paused"), "id", "key_2")
 	tests := []struct {
 		name   string
 		req    func(t *testing.T) *http.Request
@@ -135,7 +135,10 @@ func TestValidatorCatchesDrift(t *testing.T) {
 			resp: canned{status: 201, body: created}},
 		{name: "pause", req: post(coll+"/key_1/pause", ""), resp: canned{status: 200, body: wireKey("paused")}},
 		{name: "delete permanent", req: del(coll + "/key_1?permanent=true"), resp: canned{status: 204}},
-		{name: "list", req: get(coll + "?page=1&page_size=20"), resp: canned{status: 200, body: list(wireKey("active"), wireKey("paused"))}},
+		{name: "list", req: get(coll + "?page_size=20"), resp: canned{status: 200, body: list(wireKey("active"), key2)}},
+		{name: "list, more to come", req: get(coll + "?page_size=2&status=paused"),
+			resp: canned{status: 200, body: with(list(with(key2, "id", "key_1"), key2), "next_cursor", "c1")}},
+		{name: "list, empty", req: get(coll + "?include_archived=true"), resp: canned{status: 200, body: list()}},
 		{name: "error", req: get(coll + "/key_1"), resp: notFound},
 
 		// Responses that drifted from the spec.
@@ -161,6 +164,12 @@ func TestValidatorCatchesDrift(t *testing.T) {
 		{name: "envelope without details", req: get(coll + "/key_1"),
 			resp:  canned{status: 404, body: map[string]any{"success": false, "error": without(envelope(404, "API_KEY_NOT_FOUND")["error"].(map[string]any), "details")}},
 			finds: "does not match the spec"},
+		{name: "list without next_cursor", req: get(coll), resp: canned{status: 200, body: without(list(wireKey("active")), "next_cursor")},
+			finds: "does not match the spec"},
+		{name: "list with v1's pagination", req: get(coll), resp: canned{status: 200, body: with(list(wireKey("active")), "pagination", map[string]any{})},
+			finds: "does not match the spec"},
+		{name: "empty next_cursor", req: get(coll), resp: canned{status: 200, body: with(list(wireKey("active")), "next_cursor", "")},
+			finds: "does not match the spec"},
 
 		// Responses that match the schema but not what the spec says in prose.
 		{name: "is_active disagrees", req: get(coll + "/key_1"), resp: canned{status: 200, body: with(wireKey("paused"), "is_active", true)},
@@ -183,9 +192,20 @@ func TestValidatorCatchesDrift(t *testing.T) {
 		{name: "trace_id is not the request ID", req: get(coll + "/key_1"),
 			resp:  canned{status: 404, header: http.Header{"Content-Type": {"application/json"}, "X-Request-Id": {"req_2"}}, body: envelope(404, "API_KEY_NOT_FOUND")},
 			finds: "trace_id"},
-		{name: "page over page_size", req: get(coll + "?page=1&page_size=1"),
-			resp:  canned{status: 200, body: with(list(wireKey("active"), wireKey("active")), "pagination", map[string]any{"page": 1, "page_size": 1, "total_count": 2, "total_pages": 2})},
-			finds: "holds 2 keys"},
+		{name: "page over page_size", req: get(coll + "?page_size=1"),
+			resp: canned{status: 200, body: with(list(wireKey("active"), key2), "next_cursor", "c1")}, finds: "holds 2 keys"},
+		{name: "page over the default page_size", req: get(coll),
+			resp: canned{status: 200, body: list(func() []any {
+				var keys []any
+				for i := range 21 {
+					keys = append(keys, with(wireKey("active"), "id", fmt.Sprintf("key_%d", i)))
+				}
+				return keys
+			}()...)}, finds: "holds 21 keys"},
+		{name: "key twice in a page", req: get(coll), resp: canned{status: 200, body: list(wireKey("active"), wireKey("active"))},
+			finds: "listed twice"},
+		{name: "next_cursor on an empty page", req: get(coll), resp: canned{status: 200, body: with(list(), "next_cursor", "c1")},
+			finds: "on an empty page"},
 		{name: "archived listed unasked", req: get(coll), resp: canned{status: 200, body: list(wireKey("archived"))},
 			finds: "without include_archived"},
 		{name: "wrong status in a filtered list", req: get(coll + "?status=paused"), resp: canned{status: 200, body: list(wireKey("active"))},
@@ -197,9 +217,12 @@ func TestValidatorCatchesDrift(t *testing.T) {
 		{name: "create without name", req: post(coll, `{"scopes":["a"]}`), resp: notFound, finds: "request does not match"},
 		{name: "update with a bad mode", req: patch(coll+"/key_1", `{"permission_mode":"root"}`), resp: notFound, finds: "request does not match"},
 		{name: "page_size 101", req: get(coll + "?page_size=101"), resp: notFound, finds: "request does not match"},
-		{name: "page 0", req: get(coll + "?page=0"), resp: notFound, finds: "request does not match"},
+		{name: "page_size 0", req: get(coll + "?page_size=0"), resp: notFound, finds: "request does not match"},
+		{name: "empty cursor", req: get(coll + "?cursor="), resp: notFound, finds: "request does not match"},
+		{name: "v1's page", req: get(coll + "?page=2&page_size=20"), resp: notFound, finds: `query parameter "page" is not declared`},
+		{name: "cursor never issued", req: get(coll + "?cursor=c1"), resp: canned{status: 200, body: list()}, finds: "was not issued"},
 		{name: "unknown status filter", req: get(coll + "?status=deleted"), resp: notFound, finds: "request does not match"},
-		{name: "undeclared query parameter", req: get(coll + "?cursor=abc"), resp: notFound, finds: "not declared"},
+		{name: "undeclared query parameter", req: get(coll + "?skip=5"), resp: notFound, finds: "not declared"},
 		{name: "body on an action", req: post(coll+"/key_1/pause", `{}`), resp: notFound, finds: "takes none"},
 		{name: "no such path", req: post(coll+"/key_1/explode", ""), resp: notFound, finds: "no operation in the spec"},
 		{name: "no such method", req: func(t *testing.T) *http.Request { return clientRequest(t, http.MethodPut, coll+"/key_1", "") },
@@ -225,11 +248,11 @@ func TestValidatorCatchesDrift(t *testing.T) {
 			return r
 		}, resp: notFound, finds: "User-Agent"},
 		{name: "sent as invalid, spec accepts it", req: func(t *testing.T) *http.Request {
-			r := clientRequest(t, http.MethodGet, coll+"?page=2", "")
+			r := clientRequest(t, http.MethodGet, coll+"?page_size=2", "")
 			return r.WithContext(context.WithValue(r.Context(), specInvalid{}, true))
 		}, resp: notFound, finds: "the spec accepts it"},
 		{name: "sent as invalid, spec refuses it", req: func(t *testing.T) *http.Request {
-			r := clientRequest(t, http.MethodGet, coll+"?page=0", "")
+			r := clientRequest(t, http.MethodGet, coll+"?page=1", "")
 			return r.WithContext(context.WithValue(r.Context(), specInvalid{}, true))
 		}, resp: notFound},
 		{name: "body without Content-Type", req: func(t *testing.T) *http.Request {
@@ -252,6 +275,84 @@ func TestValidatorCatchesDrift(t *testing.T) {
 				t.Fatal(err)
 			}
 			resp.Body.Close()
+			findings := v.Findings()
+			if tt.finds == "" {
+				for _, f := range findings {
+					t.Errorf("unexpected finding: %s", f)
+				}
+				return
+			}
+			for _, f := range findings {
+				t.Logf("finding: %.300s", f)
+			}
+			if !strings.Contains(strings.Join(findings, "\n"), tt.finds) {
+				t.Errorf("no finding mentions %q; findings: %q", tt.finds, findings)
+			}
+		})
+	}
+}
+
+// TestValidatorCatchesWalkDrift: the list checks that span pages of one
+// walk, each case a sequence of exchanges.
+func TestValidatorCatchesWalkDrift(t *testing.T) {
+	t.Parallel()
+	const coll = "/organizations/org_test/api-keys"
+	type step struct {
+		req  func(*testing.T) *http.Request
+		resp canned
+	}
+	page := func(next any, keys ...any) canned {
+		return canned{status: 200, body: map[string]any{"api_keys": append([]any{}, keys...), "next_cursor": next}}
+	}
+	key1, key2 := wireKey("active"), with(wireKey("active"), "id", "key_2")
+	first := step{get(coll + "?page_size=1"), page("c1", key1)}
+	rawGet := func(path string) func(*testing.T) *http.Request {
+		return func(t *testing.T) *http.Request {
+			r := clientRequest(t, http.MethodGet, path, "")
+			return r.WithContext(context.WithValue(r.Context(), rawRequest{}, true))
+		}
+	}
+	tests := []struct {
+		name  string
+		steps []step
+		finds string // "": no finding expected
+	}{
+		{"a right walk", []step{first, {get(coll + "?page_size=1&cursor=c1"), page(nil, key2)}}, ""},
+		{"the cursor with another page_size", []step{first, {get(coll + "?page_size=5&cursor=c1"), page(nil, key2)}}, ""},
+		{"a key on two pages", []step{first, {get(coll + "?page_size=1&cursor=c1"), page(nil, key1)}}, "listed twice in one walk"},
+		{"filters changed mid-walk", []step{
+			{get(coll + "?page_size=1&status=active"), page("c1", key1)},
+			{get(coll + "?page_size=1&status=paused&cursor=c1"), page(nil)},
+		}, "was not issued"},
+		{"archived keys asked for mid-walk", []step{first, {get(coll + "?page_size=1&include_archived=true&cursor=c1"), page(nil)}}, "was not issued"},
+		{"the last page had a next_cursor", []step{first, {get(coll + "?page_size=1&cursor=c1"), page(nil)}}, "should have been null"},
+		{"keys left the walk in between", []step{
+			first,
+			{del(coll + "/key_2"), canned{status: 200, body: with(wireKey("archived"), "id", "key_2")}},
+			{get(coll + "?page_size=1&cursor=c1"), page(nil)},
+		}, ""},
+		{"the cursor does not advance", []step{first, {get(coll + "?page_size=1&cursor=c1"), page("c1", key2)}}, "does not advance"},
+		{"a hand-made walk starts anywhere", []step{{rawGet(coll + "?cursor=c9"), page(nil, key2)}}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			n := 0
+			v, err := newValidator(selfBase, roundTripFunc(func(r *http.Request) (*http.Response, error) {
+				resp := tt.steps[n].resp.response(r)
+				n++
+				return resp, nil
+			}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range tt.steps {
+				resp, err := v.RoundTrip(s.req(t))
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+			}
 			findings := v.Findings()
 			if tt.finds == "" {
 				for _, f := range findings {

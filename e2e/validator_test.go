@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -87,6 +88,26 @@ type validator struct {
 	findings  []string
 	requests  int // forwarded to next
 	responses int // validated
+	// walks are the list walks in progress: what each has listed up to a
+	// next_cursor the server issued, by that cursor and the walk's filters.
+	walks map[walkKey]*walk
+	// mutations counts the POST, PATCH and DELETE requests forwarded;
+	// inFlight those not yet answered. A walk uses them to tell whether keys
+	// may have left its filters between two of its pages.
+	mutations, inFlight int
+}
+
+// walkKey names the next page of a list walk: its filters (status and
+// include_archived, which the spec says every page of a walk repeats) and
+// the cursor the page before issued.
+type walkKey struct{ filters, cursor string }
+
+// walk is what a list walk has shown up to one cursor.
+type walk struct {
+	seen map[string]bool // the IDs listed so far
+	// quiet is the mutations count when the page that issued the cursor was
+	// asked for, if none was in flight then; -1 otherwise.
+	quiet int
 }
 
 func newValidator(serverURL string, next http.RoundTripper) (*validator, error) {
@@ -97,6 +118,7 @@ func newValidator(serverURL string, next http.RoundTripper) (*validator, error) 
 	return &validator{
 		router: router,
 		next:   next,
+		walks:  map[walkKey]*walk{},
 		opts: &openapi3filter.Options{
 			AuthenticationFunc:    authenticate,
 			IncludeResponseStatus: true, // an undocumented status is a finding
@@ -157,10 +179,24 @@ func (v *validator) RoundTrip(req *http.Request) (*http.Response, error) {
 
 	out := req.Clone(req.Context())
 	setBody(out, body)
+	mutation := req.Method != http.MethodGet
 	v.mu.Lock()
 	v.requests++
+	quiet := -1
+	if v.inFlight == 0 {
+		quiet = v.mutations
+	}
+	if mutation {
+		v.mutations++
+		v.inFlight++
+	}
 	v.mu.Unlock()
 	resp, err := v.next.RoundTrip(out)
+	if mutation {
+		v.mu.Lock()
+		v.inFlight--
+		v.mu.Unlock()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -172,7 +208,8 @@ func (v *validator) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp.Body = io.NopCloser(bytes.NewReader(rb))
 	resp.ContentLength = int64(len(rb))
 	if in != nil {
-		v.checkResponse(where, in, resp, rb)
+		raw := req.Context().Value(rawRequest{}) != nil
+		v.checkResponse(where, in, resp, rb, raw, quiet)
 	}
 	v.mu.Lock()
 	v.responses++
@@ -271,7 +308,9 @@ func (v *validator) checkClientWire(where string, req *http.Request, body []byte
 	}
 }
 
-func (v *validator) checkResponse(where string, in *openapi3filter.RequestValidationInput, resp *http.Response, body []byte) {
+// raw marks a request a test built by hand; quiet is the mutations count
+// when the request was forwarded, -1 if a mutation was in flight then.
+func (v *validator) checkResponse(where string, in *openapi3filter.RequestValidationInput, resp *http.Response, body []byte, raw bool, quiet int) {
 	op := in.Route.Operation.OperationID
 	rin := &openapi3filter.ResponseValidationInput{
 		RequestValidationInput: in,
@@ -312,7 +351,7 @@ func (v *validator) checkResponse(where string, in *openapi3filter.RequestValida
 		return
 	}
 	if op == "listApiKeys" {
-		v.checkList(where, query, obj)
+		v.checkList(where, query, obj, raw, quiet)
 		return
 	}
 	v.checkKey(where, obj, op == "createApiKey")
@@ -373,46 +412,86 @@ func (v *validator) checkKey(where string, obj map[string]any, created bool) {
 	}
 }
 
-// checkList checks a page against the query that asked for it.
-func (v *validator) checkList(where string, q map[string][]string, obj map[string]any) {
-	param := func(name string, def int) int {
+// checkList checks a page against the query that asked for it, and against
+// the walk it continues (listApiKeys in the spec): a page holds at most
+// page_size keys (20 when absent), only keys the filters select, no key an
+// earlier page of the walk listed, and a next_cursor only where a next page
+// has keys. A page is asked for without a cursor (a new walk) or with the
+// next_cursor of the page before and the same filters; the client never
+// sends a cursor the server did not issue for those filters. raw marks a
+// request built by hand, whose walk may start anywhere; quiet is the
+// mutations count when the page was asked for (-1: a mutation was in flight).
+func (v *validator) checkList(where string, q map[string][]string, obj map[string]any, raw bool, quiet int) {
+	first := func(name string) string {
 		if vs := q[name]; len(vs) > 0 {
-			n, _ := strconv.Atoi(vs[0])
-			return n
+			return vs[0]
 		}
-		return def
+		return ""
 	}
-	page, size := param("page", 1), param("page_size", 20) // the spec's defaults
-	pg, _ := obj["pagination"].(map[string]any)
-	num := func(name string) int { f, _ := pg[name].(float64); return int(f) }
+	size := 20 // the spec's default
+	if s := first("page_size"); s != "" {
+		size, _ = strconv.Atoi(s)
+	}
+	status := first("status")
+	archivedToo := first("include_archived") == "true"
 	keys, _ := obj["api_keys"].([]any)
-	if num("page") != page || num("page_size") != size {
-		v.failf(where, "pagination %v for page %d, page_size %d", pg, page, size)
+	next, _ := obj["next_cursor"].(string) // "" for null: the schema refuses ""
+	if len(keys) > size {
+		v.failf(where, "a page of page_size %d holds %d keys", size, len(keys))
 	}
-	total, pages := num("total_count"), num("total_pages")
-	if pages != (total+size-1)/size {
-		v.failf(where, "total_pages %d for total_count %d and page_size %d", pages, total, size)
-	}
-	switch {
-	case page < pages && len(keys) != size,
-		page == pages && len(keys) != total-(pages-1)*size,
-		page > pages && len(keys) != 0:
-		v.failf(where, "page %d of %d (%d keys, %d a page) holds %d keys", page, pages, total, size, len(keys))
-	}
-	status := ""
-	if vs := q["status"]; len(vs) > 0 {
-		status = vs[0]
-	}
-	archivedToo := len(q["include_archived"]) > 0 && q["include_archived"][0] == "true"
+	var page []string
 	for _, k := range keys {
 		obj, _ := k.(map[string]any)
 		v.checkKey(where, obj, false)
+		id, _ := obj["id"].(string)
+		page = append(page, id)
 		switch s := obj["status"]; {
 		case status != "" && s != status:
 			v.failf(where, "key %v with status %v in a list of %s keys", obj["id"], s, status)
 		case status == "" && !archivedToo && s == "archived":
 			v.failf(where, "archived key %v listed without include_archived", obj["id"])
 		}
+	}
+	cursor := first("cursor")
+	if next != "" && len(keys) == 0 {
+		v.failf(where, "next_cursor %q on an empty page: there is no last key for it to follow", next)
+	}
+	if next != "" && next == cursor {
+		v.failf(where, "next_cursor is the cursor this page was asked with: the walk does not advance")
+	}
+
+	filters := fmt.Sprintf("status=%s include_archived=%v", status, archivedToo)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	// failf takes the lock too.
+	var found []string
+	seen := map[string]bool{}
+	if cursor != "" {
+		w, ok := v.walks[walkKey{filters, cursor}]
+		switch {
+		case ok:
+			maps.Copy(seen, w.seen)
+			if len(keys) == 0 && w.quiet >= 0 && w.quiet == v.mutations {
+				// Nothing changed since the page before was asked for, so it
+				// was the last page and should have said so.
+				found = append(found, "an empty page after a next_cursor, with no change in between: "+
+					"the page before was the last and its next_cursor should have been null")
+			}
+		case !raw:
+			found = append(found, fmt.Sprintf("request: cursor %q was not issued by a page with the filters %s", cursor, filters))
+		}
+	}
+	for _, id := range page {
+		if seen[id] {
+			found = append(found, fmt.Sprintf("key %s listed twice in one walk", id))
+		}
+		seen[id] = true
+	}
+	if next != "" {
+		v.walks[walkKey{filters, next}] = &walk{seen: seen, quiet: quiet}
+	}
+	for _, f := range found {
+		v.findings = append(v.findings, where+": "+f)
 	}
 }
 

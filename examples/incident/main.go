@@ -1,7 +1,10 @@
-// Command incident pauses, at once, every active key whose name or prefix
-// contains a pattern: the first move when a key has leaked. Progress goes to
-// stderr, a per-key summary to stdout, and the exit code is 1 if any key could
-// not be paused.
+// Command incident stops, at once, every active key whose name or prefix
+// contains a pattern: the first move when a key has leaked. It finds the keys
+// with List and stops each with Suspend, the mildest reversible stop the
+// platform has (pause on the reference API and Aitronos, deactivate where
+// there is no pause, archive on Sysevo), so a key stopped by mistake can be
+// brought back. Progress goes to stderr, a per-key summary to stdout, and the
+// exit code is 1 if any key could not be stopped.
 //
 // On the embedded apikeystest server it first creates a few demo keys:
 //
@@ -15,6 +18,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/apikeys-go/apikeys"
@@ -22,7 +26,7 @@ import (
 )
 
 func main() {
-	match := flag.String("match", "ci-", "pause active keys whose name or prefix contains this")
+	match := flag.String("match", "ci-", "stop active keys whose name or prefix contains this")
 	concurrency := flag.Int("concurrency", 8, "requests in flight")
 	flag.Parse()
 	os.Exit(mainErr(*match, *concurrency))
@@ -48,50 +52,72 @@ func mainErr(match string, concurrency int) int {
 	return run(ctx, c, match, concurrency, os.Stdout, os.Stderr)
 }
 
-// run pauses the matching keys and returns the exit code.
+// result is what happened to one matching key.
+type result struct {
+	key *apikeys.Key // as listed
+	now *apikeys.Key // after Suspend; nil on error
+	err error
+}
+
+// run suspends the matching keys and returns the exit code.
 func run(ctx context.Context, c *apikeys.Client, match string, concurrency int, out, progress io.Writer) int {
 	if match == "" {
-		fmt.Fprintln(progress, "incident: -match must not be empty: it would pause every key")
+		fmt.Fprintln(progress, "incident: -match must not be empty: it would stop every key")
 		return 2
 	}
-	var ids []string
-	names := map[string]string{}
+	action, ok := c.Platform().SuspendAction()
+	if !ok {
+		fmt.Fprintf(progress, "incident: %s has no reversible way to stop a key; revoke or delete it instead\n", c.Platform())
+		return 2
+	}
+	// List every matching key first, then stop them: on platforms that page
+	// by number or offset, changing the listed set mid-walk would skip keys.
+	var results []result
 	for k, err := range c.List(ctx, apikeys.ListParams{Status: apikeys.StatusActive}) {
 		if err != nil {
 			fmt.Fprintln(progress, "incident: listing keys:", err)
 			return 1
 		}
 		if strings.Contains(k.Name, match) || strings.Contains(k.Prefix, match) {
-			ids = append(ids, k.ID)
-			names[k.ID] = k.Name
+			results = append(results, result{key: k})
 		}
 	}
 
-	// TransitionMany in batches, so a person watching sees progress; a batch
-	// is a few rounds of the concurrency, so it rarely waits on one slow key.
-	batch := max(16, 4*concurrency)
-	results := make([]apikeys.Result, 0, len(ids))
-	failed := 0
-	for start := 0; start < len(ids); start += batch {
-		part := c.TransitionMany(ctx, apikeys.ActionPause, ids[start:min(start+batch, len(ids))], concurrency)
-		for _, r := range part {
-			if r.Err != nil {
+	// Suspend each, concurrency at a time, reporting progress as they finish.
+	var (
+		mu           sync.Mutex
+		done, failed int
+		wg           sync.WaitGroup
+	)
+	slots := make(chan struct{}, max(concurrency, 1))
+	for i := range results {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			r := &results[i]
+			r.now, r.err = c.Suspend(ctx, r.key.ID)
+			mu.Lock()
+			defer mu.Unlock()
+			if done++; r.err != nil {
 				failed++
 			}
-		}
-		results = append(results, part...)
-		fmt.Fprintf(progress, "\rpaused %d/%d keys, %d failed", len(results)-failed, len(ids), failed)
+			fmt.Fprintf(progress, "\r%s: %d/%d keys stopped, %d failed", action, done-failed, len(results), failed)
+		}()
 	}
+	wg.Wait()
 	fmt.Fprintln(progress)
 
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "KEY\tNAME\tRESULT")
 	for _, r := range results {
-		outcome := "paused"
-		if r.Err != nil {
-			outcome = "FAILED: " + r.Err.Error()
+		var outcome string
+		if r.err != nil {
+			outcome = "FAILED: " + r.err.Error()
+		} else {
+			outcome = string(r.now.Status) // where Suspend left it: paused, inactive or archived
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.KeyID, names[r.KeyID], outcome)
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", r.key.ID, r.key.Name, outcome)
 	}
 	tw.Flush()
 	if failed > 0 {

@@ -24,33 +24,50 @@ func seed(t *testing.T, c *apikeys.Client, names ...string) map[string]string {
 	return ids
 }
 
-func TestRunPausesMatches(t *testing.T) {
-	srv := apikeystest.NewServer()
-	defer srv.Close()
-	c, err := srv.Client()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := seed(t, c, "ci-a", "web", "ci-b")
-	var out, progress bytes.Buffer
-	if code := run(t.Context(), c, "ci-", 4, &out, &progress); code != 0 {
-		t.Fatalf("exit code %d\n%s%s", code, out.String(), progress.String())
-	}
-	want := map[string]apikeys.Status{"ci-a": apikeys.StatusPaused, "ci-b": apikeys.StatusPaused, "web": apikeys.StatusActive}
-	for name, status := range want {
-		k, err := c.Get(t.Context(), ids[name])
-		if err != nil {
-			t.Fatal(err)
-		}
-		if k.Status != status {
-			t.Errorf("%s: status %q; want %q", name, k.Status, status)
-		}
-	}
-	if !strings.Contains(progress.String(), "paused 2/2 keys, 0 failed") {
-		t.Errorf("progress = %q", progress.String())
-	}
-	if got := strings.Count(out.String(), "paused"); got != 2 {
-		t.Errorf("summary has %d paused rows; want 2:\n%s", got, out.String())
+// TestRunSuspendsMatches runs the same incident on two platforms: Suspend
+// pauses on both, and on Aitronos a paused key then reads as inactive (its
+// key object cannot tell the two apart).
+func TestRunSuspendsMatches(t *testing.T) {
+	for _, p := range []apikeys.Platform{apikeys.Reference, apikeys.Aitronos} {
+		t.Run(string(p), func(t *testing.T) {
+			srv := apikeystest.NewServer(apikeystest.WithPlatform(p))
+			defer srv.Close()
+			c, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := seed(t, c, "ci-a", "web", "ci-b")
+			before := len(srv.Requests())
+			var out, progress bytes.Buffer
+			if code := run(t.Context(), c, "ci-", 4, &out, &progress); code != 0 {
+				t.Fatalf("exit code %d\n%s%s", code, out.String(), progress.String())
+			}
+			for name, stopped := range map[string]bool{"ci-a": true, "ci-b": true, "web": false} {
+				k, err := c.Get(t.Context(), ids[name])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (k.Status != apikeys.StatusActive) != stopped {
+					t.Errorf("%s: status %q; want it stopped: %v", name, k.Status, stopped)
+				}
+			}
+			// One list, then one pause per matching key, and nothing else.
+			var calls []string
+			for _, r := range srv.Requests()[before:] {
+				if r.Method != http.MethodGet {
+					calls = append(calls, r.Method+" "+r.Path[strings.LastIndex(r.Path, "/"):])
+				}
+			}
+			if want := []string{"POST /pause", "POST /pause"}; strings.Join(calls, ",") != strings.Join(want, ",") {
+				t.Errorf("mutations %q; want %q", calls, want)
+			}
+			if !strings.Contains(progress.String(), "pause: 2/2 keys stopped, 0 failed") {
+				t.Errorf("progress = %q", progress.String())
+			}
+			if got := strings.Count(out.String(), "paused"); got != 2 {
+				t.Errorf("summary has %d paused rows; want 2:\n%s", got, out.String())
+			}
+		})
 	}
 }
 
@@ -83,7 +100,7 @@ func TestRunExitCodeOnFailure(t *testing.T) {
 	if got := strings.Count(out.String(), "FAILED"); got != 2 {
 		t.Errorf("summary has %d failures; want 2:\n%s", got, out.String())
 	}
-	if !strings.Contains(progress.String(), "paused 0/2 keys, 2 failed") {
+	if !strings.Contains(progress.String(), "pause: 0/2 keys stopped, 2 failed") {
 		t.Errorf("progress = %q", progress.String())
 	}
 }

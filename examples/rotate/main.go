@@ -63,7 +63,7 @@ func main() {
 
 // run rotates keyID and prints the old and the new key side by side.
 func run(ctx context.Context, c *apikeys.Client, keyID string, grace time.Duration, reveal bool, out io.Writer) error {
-	created, err := c.Rotate(ctx, keyID, grace)
+	created, err := c.Rotate(ctx, keyID, apikeys.RotateParams{Grace: grace})
 	if err != nil && created == nil {
 		return err
 	}

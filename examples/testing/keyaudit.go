@@ -16,8 +16,10 @@ import (
 // used and created before now-idle, or last used before now-idle. It returns
 // the IDs it paused and, joined, the errors of those it could not pause.
 //
-// It lists first and pauses after: pausing inside the loop would shrink the
-// "active" set under the pages still to come, and keys would be skipped.
+// It lists first and pauses after. The reference API's cursor would let it
+// pause inside the loop, but on platforms that page by number or offset
+// (Aitronos, Prefactor) that would shrink the "active" set under the pages
+// still to come, and keys would be skipped; listing first works on all.
 func PauseIdle(ctx context.Context, c *apikeys.Client, now time.Time, idle time.Duration) ([]string, error) {
 	cutoff := now.Add(-idle)
 	var idleIDs []string

@@ -79,7 +79,8 @@ func TestPauseIdle(t *testing.T) {
 	}
 }
 
-// Enough keys for two pages: none is skipped while the active set shrinks.
+// Enough keys for two pages (the client asks for 100 a page): none is
+// skipped, though every listed key ends up paused.
 func TestPauseIdleAcrossPages(t *testing.T) {
 	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
 	srv := apikeystest.NewServer(apikeystest.WithClock(clk.Now))
@@ -147,12 +148,15 @@ func TestPauseIdleWithHTTPMock(t *testing.T) {
 	t.Cleanup(httpmock.DeactivateAndReset)
 
 	// The full query: a list without the status=active filter finds no
-	// responder, and PauseIdle fails.
-	httpmock.RegisterResponder("GET", "https://keys.example.com/v1/organizations/org_1/api-keys?page=1&page_size=100&status=active",
+	// responder, and PauseIdle fails. page_size=100 is the reference API's
+	// maximum, which the client asks for when ListParams.PageSize is 0.
+	const listURL = "https://keys.example.com/v1/organizations/org_1/api-keys?page_size=100&status=active"
+	// The first page has no cursor; next_cursor null says it is the last.
+	httpmock.RegisterResponder("GET", listURL,
 		httpmock.NewStringResponder(200, `{"api_keys":[
 			{"id":"k1","key_name":"idle","status":"active","created_at":"2025-01-01T00:00:00Z"},
 			{"id":"k2","key_name":"busy","status":"active","created_at":"2025-01-01T00:00:00Z","last_used_at":"2026-01-01T00:00:00Z"}],
-			"pagination":{"page":1,"page_size":100,"total_count":2,"total_pages":1}}`))
+			"next_cursor":null}`))
 	httpmock.RegisterResponder("POST", "https://keys.example.com/v1/organizations/org_1/api-keys/k1/pause",
 		httpmock.NewStringResponder(400, `{"success":false,"error":{"code":"INVALID_STATE_TRANSITION","message":"already paused","status":400}}`))
 
@@ -164,7 +168,7 @@ func TestPauseIdleWithHTTPMock(t *testing.T) {
 	if got := httpmock.GetCallCountInfo()["POST https://keys.example.com/v1/organizations/org_1/api-keys/k1/pause"]; got != 1 {
 		t.Errorf("pause of k1 called %d times; want 1", got)
 	}
-	if got := httpmock.GetCallCountInfo()["GET https://keys.example.com/v1/organizations/org_1/api-keys?page=1&page_size=100&status=active"]; got != 1 {
+	if got := httpmock.GetCallCountInfo()["GET "+listURL]; got != 1 {
 		t.Errorf("list of the active keys called %d times; want 1", got)
 	}
 	if got := httpmock.GetTotalCallCount(); got != 2 {

@@ -3,9 +3,10 @@ package reference_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
-	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,9 +21,14 @@ import (
 func coerce(s string) string { return string([]rune(s)) }
 
 // envelopeOf is the wire envelope of e, written from the API's field names.
-func envelopeOf(e platform.Error, status int) []byte {
+// The status member is written only when e has one, as DecodeError gives a
+// status back only when the envelope names an error status.
+func envelopeOf(e platform.Error) []byte {
 	obj := map[string]any{"code": e.Code, "message": e.Message, "system_message": e.SystemMessage,
-		"type": e.Type, "trace_id": e.TraceID, "status": status}
+		"type": e.Type, "trace_id": e.TraceID}
+	if e.Status != 0 {
+		obj["status"] = e.Status
+	}
 	if !e.Timestamp.IsZero() {
 		obj["timestamp"] = e.Timestamp.Format(time.RFC3339Nano)
 	}
@@ -36,41 +42,51 @@ func envelopeOf(e platform.Error, status int) []byte {
 	return b
 }
 
-// FuzzDecodeError: any body decodes without a panic; a body that decodes
-// is JSON and encodes back to the same error; an envelope built from any
-// code and message gives them back.
+func errAnswer(status int, body []byte) *platform.Answer {
+	return &platform.Answer{Status: status, Header: http.Header{}, Body: body}
+}
+
+// FuzzDecodeError: any body decodes without a panic; a body that gives a
+// non-zero error is a JSON object and encodes back to the same error; an
+// envelope built from any code and message gives them back; a 2xx body that
+// is the envelope is a failure, not a success.
 func FuzzDecodeError(f *testing.F) {
 	for _, body := range []string{
 		`{"success":false,"error":{"code":"API_KEY_NOT_FOUND","message":"no such key","status":404}}`,
 		`{"success":false,"error":{"code":"VALIDATION_ERROR","message":"bad","system_message":"s","type":"validation_error","status":422,"details":{"field":"key_name","n":[1,2.5,null,true]},"trace_id":"t","timestamp":"2025-01-02T03:04:05.123+01:00"}}`,
 		`{"error":{"code":1}}`, `{"error":null}`, `{"error":{"timestamp":5,"details":[1]}}`, `{}`, `[]`, `null`,
 		`<html>502 Bad Gateway</html>`, ``, `   `, `{"error":{"code":"X"`, "{\"error\":{\"message\":\"\xff\"}}",
-		`{"error":{"details":{"a":1e999}}}`, `{"error":{"code":"A","code":"B"}}`,
+		`{"error":{"details":{"a":1e999}}}`, `{"error":{"code":"A","code":"B"}}`, `{"error":{"status":999}}`,
 	} {
 		f.Add([]byte(body), "INVALID_STATE_TRANSITION", "cannot pause a revoked key")
 	}
 	m := reference.Mapping{}
+	op := &platform.Operation{Kind: platform.KindGet, KeyID: "k"}
 	f.Fuzz(func(t *testing.T, body []byte, code, message string) {
-		e, ok := m.DecodeError(400, http.Header{}, body)
-		if ok {
-			if !json.Valid(bytes.TrimSpace(body)) || bytes.TrimSpace(body)[0] != '{' {
-				t.Fatalf("DecodeError(%q) ok for a body that is not a JSON object", body)
+		e := m.DecodeError(op, errAnswer(400, body))
+		if !cmp.Equal(e, platform.Error{}) {
+			if trimmed := bytes.TrimSpace(body); !json.Valid(trimmed) || trimmed[0] != '{' {
+				t.Fatalf("DecodeError(%q) = %+v for a body that is not a JSON object", body, e)
 			}
-			again, ok := m.DecodeError(400, http.Header{}, envelopeOf(e, 400))
-			if !ok {
-				t.Fatalf("the envelope of %+v does not decode", e)
+			if e.Status != 0 && (e.Status < 400 || e.Status > 599) {
+				t.Fatalf("DecodeError(%q) status %d, not an error status", body, e.Status)
 			}
+			again := m.DecodeError(op, errAnswer(400, envelopeOf(e)))
 			if diff := cmp.Diff(e, again); diff != "" {
 				t.Fatalf("decode, encode, decode differs (-first +second):\n%s", diff)
 			}
-		} else if e.Code != "" || e.Message != "" || e.Details != nil || !e.Timestamp.IsZero() {
-			t.Fatalf("DecodeError(%q) = %+v with ok false, want the zero Error", body, e)
 		}
 
 		want := platform.Error{Code: coerce(code), Message: coerce(message)}
-		got, ok := m.DecodeError(422, http.Header{}, envelopeOf(platform.Error{Code: code, Message: message}, 422))
-		if !ok || got.Code != want.Code || got.Message != want.Message {
-			t.Fatalf("envelope with code %q, message %q decoded to %+v, %v", code, message, got, ok)
+		got := m.DecodeError(op, errAnswer(422, envelopeOf(platform.Error{Code: code, Message: message})))
+		if got.Code != want.Code || got.Message != want.Message {
+			t.Fatalf("envelope with code %q, message %q decoded to %+v", code, message, got)
+		}
+		// The same envelope in a 2xx is a failure.
+		_, err := m.Decode(op, errAnswer(200, envelopeOf(platform.Error{Code: code, Message: message})))
+		var pe *platform.Error
+		if !errors.As(err, &pe) || pe.Code != want.Code {
+			t.Fatalf("a 2xx failure envelope with code %q decoded as %v", code, err)
 		}
 	})
 }
@@ -103,47 +119,48 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
-// FuzzDecodeKey: the key decoders never panic on any body and keep their
-// promises (a key has an ID, a created key a secret, a page's cursor is the
-// next page); a key marshaled in the wire format decodes back equal.
+// FuzzDecodeKey: Decode never panics on any body and keeps its promises (a
+// key has an ID, a created key a secret, an error never holds the body); a
+// key marshaled in the wire format decodes back equal, alone, as a create's
+// answer and in a page with its cursor.
 func FuzzDecodeKey(f *testing.F) {
 	f.Add([]byte(`{"id":"k1","key_name":"n","status":"active","created_at":"2025-01-02T03:04:05Z","key":"sk_1"}`),
-		"key_1", "ci", "sk_live_ab", "active", "proj_1", "keys:read", 12.5, int64(1735787045000000000), 3)
-	f.Add([]byte(`{"api_keys":[{"id":"a"},{"id":"b"}],"pagination":{"page":1,"total_pages":3}}`),
-		"a/b", "", "", "paused", "", "", 0.0, int64(0), 1)
-	f.Add([]byte(`{"api_keys":[],"pagination":{"page":-5,"total_pages":99}}`), "é🔑", "\xff", "p", "", "", "s", -1.0, int64(-1), 0)
-	f.Add([]byte(`{"id":5}`), "x", "y", "z", "revoked", "p", "", math.Inf(1), int64(math.MaxInt64), -2)
-	f.Add([]byte(`{"api_keys":null,"pagination":{"page":9223372036854775807,"total_pages":9223372036854775807}}`),
-		"k", "n", "p", "archived", "", "", math.NaN(), int64(math.MinInt64), 100)
-	f.Add([]byte(`{"project_scope":{"single":null},"id":"k","scopes":"x"}`), "k", "", "", "", "", "", 0.1, int64(1), 7)
+		"key_1", "ci", "sk_live_ab", "active", "proj_1", "keys:read", 12.5, int64(1735787045000000000), "c_1")
+	f.Add([]byte(`{"api_keys":[{"id":"a"},{"id":"b"}],"next_cursor":"c2"}`),
+		"a/b", "", "", "paused", "", "", 0.0, int64(0), "")
+	f.Add([]byte(`{"api_keys":[],"next_cursor":null}`), "é🔑", "\xff", "p", "", "", "s", -1.0, int64(-1), "x&y")
+	f.Add([]byte(`{"id":5}`), "x", "y", "z", "revoked", "p", "", math.Inf(1), int64(math.MaxInt64), "\x00")
+	f.Add([]byte(`{"api_keys":null,"next_cursor":5}`),
+		"k", "n", "p", "archived", "", "", math.NaN(), int64(math.MinInt64), "")
+	f.Add([]byte(`{"project_scope":{"single":null},"id":"k","scopes":"x"}`), "k", "", "", "", "", "", 0.1, int64(1), "z")
+	f.Add([]byte(`{"success":false}`), "k", "", "", "", "", "", 0.1, int64(1), "z")
 	m := reference.Mapping{}
+	get := &platform.Operation{Kind: platform.KindGet, KeyID: "k"}
+	create := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "n"}}
+	list := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 100}}
+	ok := func(body []byte) *platform.Answer {
+		return &platform.Answer{Status: 200, Header: http.Header{}, Body: body}
+	}
 	f.Fuzz(func(t *testing.T, body []byte, id, name, prefix, status, projectID, scope string,
-		limit float64, unixNano int64, page int) {
-		page %= 1 << 20 // room for page+1
-		listOp := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 100}}
-		if page > 0 {
-			listOp.List.Cursor = strconv.Itoa(page)
-		}
-
+		limit float64, unixNano int64, cursor string) {
 		// Any body: no panic, and the documented promises.
-		if k, err := m.DecodeKey(&platform.Operation{Kind: platform.KindGet}, body); err == nil && k.ID == "" {
-			t.Fatalf("DecodeKey(%q) gave a key without an ID", body)
+		if res, err := m.Decode(get, ok(body)); err == nil && res.Key.ID == "" {
+			t.Fatalf("Decode(get, %q) gave a key without an ID", body)
 		}
-		if k, secret, err := m.DecodeCreated(body); err == nil && (k.ID == "" || secret == "") {
-			t.Fatalf("DecodeCreated(%q) gave ID %q and a secret of %d bytes", body, k.ID, len(secret))
+		if res, err := m.Decode(create, ok(body)); err == nil && (res.Key.ID == "" || res.Secret == "") {
+			t.Fatalf("Decode(create, %q) gave ID %q and a secret of %d bytes", body, res.Key.ID, len(res.Secret))
+		} else if err != nil && len(body) > 16 && strings.Contains(err.Error(), string(body)) {
+			t.Fatalf("Decode(create) error repeats the body: %v", err)
 		}
-		if keys, next, err := m.DecodeList(listOp, body); err == nil && next != "" {
-			n, cerr := strconv.Atoi(next)
-			if len(keys) == 0 || cerr != nil || n < 2 || next == listOp.List.Cursor {
-				t.Fatalf("DecodeList(%q) from cursor %q: %d keys, next %q", body, listOp.List.Cursor, len(keys), next)
-			}
+		if res, err := m.Decode(list, ok(body)); err == nil && res.Keys == nil {
+			t.Fatalf("Decode(list, %q) succeeded without a list", body)
 		}
 
 		// A key in the wire format decodes back equal.
 		at := time.Unix(0, unixNano).UTC()
 		want := platform.Key{
 			ID: coerce(id), OrganizationID: "org_1", Name: coerce(name), Prefix: coerce(prefix),
-			Status: coerce(status), Scopes: []string{coerce(scope)}, PermissionMode: "restricted",
+			Status: coerce(status), PlatformStatus: coerce(status), Scopes: []string{coerce(scope)}, PermissionMode: "restricted",
 			Access: map[string]string{coerce(scope): coerce(name)}, ProjectID: coerce(projectID),
 			CreatedBy: "u", UpdatedBy: "v", CreatedAt: at, UpdatedAt: at.Add(time.Second),
 			LastUsedAt: &at, AvailableActions: []string{coerce(status)},
@@ -155,44 +172,38 @@ func FuzzDecodeKey(f *testing.F) {
 			want.ID = "k"
 		}
 		obj := wireKeyOf(want)
-		got, err := m.DecodeKey(&platform.Operation{Kind: platform.KindGet, KeyID: want.ID}, mustJSON(t, obj))
+		res, err := m.Decode(get, ok(mustJSON(t, obj)))
 		if err != nil {
-			t.Fatalf("DecodeKey: %v", err)
+			t.Fatalf("Decode: %v", err)
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("DecodeKey round trip (-want +got):\n%s", diff)
+		if diff := cmp.Diff(want, res.Key); diff != "" {
+			t.Fatalf("Decode round trip (-want +got):\n%s", diff)
 		}
 
 		obj["key"] = "sk_" + want.ID
-		got, secret, err := m.DecodeCreated(mustJSON(t, obj))
-		if err != nil || secret != "sk_"+want.ID {
-			t.Fatalf("DecodeCreated: %v (secret matches: %v)", err, secret == "sk_"+want.ID)
+		res, err = m.Decode(create, ok(mustJSON(t, obj)))
+		if err != nil || res.Secret != "sk_"+want.ID {
+			t.Fatalf("Decode(create): %v (secret matches: %v)", err, res.Secret == "sk_"+want.ID)
 		}
-		if diff := cmp.Diff(want, got); diff != "" {
-			t.Fatalf("DecodeCreated round trip (-want +got):\n%s", diff)
+		if diff := cmp.Diff(want, res.Key); diff != "" {
+			t.Fatalf("Decode(create) round trip (-want +got):\n%s", diff)
 		}
 
-		// A page: the keys in order, and the next page while there is one.
+		// A page: the keys in order, and the cursor as the server sent it.
 		delete(obj, "key")
-		cur := max(page, 1)
-		total := cur + page%2 // a last page, or one more to come
-		listBody := mustJSON(t, map[string]any{
-			"api_keys":   []any{obj, obj},
-			"pagination": map[string]any{"page": cur, "page_size": 2, "total_count": 2 * total, "total_pages": total},
-		})
-		keys, next, err := m.DecodeList(listOp, listBody)
+		page := map[string]any{"api_keys": []any{obj, obj}, "next_cursor": nil}
+		if cursor != "" {
+			page["next_cursor"] = cursor
+		}
+		res, err = m.Decode(list, ok(mustJSON(t, page)))
 		if err != nil {
-			t.Fatalf("DecodeList: %v", err)
+			t.Fatalf("Decode(list): %v", err)
 		}
-		if diff := cmp.Diff([]platform.Key{want, want}, keys); diff != "" {
-			t.Fatalf("DecodeList round trip (-want +got):\n%s", diff)
+		if diff := cmp.Diff([]platform.Key{want, want}, res.Keys); diff != "" {
+			t.Fatalf("Decode(list) round trip (-want +got):\n%s", diff)
 		}
-		wantNext := ""
-		if total > cur {
-			wantNext = strconv.Itoa(cur + 1)
-		}
-		if next != wantNext {
-			t.Fatalf("page %d of %d: next %q, want %q", cur, total, next, wantNext)
+		if res.Next != coerce(cursor) {
+			t.Fatalf("next %q, want %q", res.Next, coerce(cursor))
 		}
 	})
 }

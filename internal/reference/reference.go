@@ -1,5 +1,6 @@
-// Package reference is the platform mapping of the reference API v1: paths
-// under /organizations/{org}/api-keys, snake_case JSON and the
+// Package reference is the mapping of the project's own reference API v2
+// (api/openapi.yaml): paths under /organizations/{org}/api-keys, snake_case
+// JSON, cursor paging, Idempotency-Key on every mutation and the
 // {"success":false,"error":{…}} envelope.
 package reference
 
@@ -22,56 +23,98 @@ type Mapping struct{}
 
 var _ platform.Mapping = Mapping{}
 
-// Supports reports true for every operation: the reference API has them all.
-func (Mapping) Supports(platform.Kind, string) bool { return true }
+var spec = platform.Spec{
+	Name:         "reference",
+	AuthHeader:   "X-Api-Key",
+	Organization: platform.OrgRequired,
+	Get:          true,
+	Update:       true,
+	Actions: []string{
+		platform.ActionActivate, platform.ActionDeactivate, platform.ActionPause, platform.ActionUnpause,
+		platform.ActionArchive, platform.ActionReactivate, platform.ActionRevoke, platform.ActionDelete,
+	},
+	Statuses: []string{
+		platform.StatusActive, platform.StatusPaused, platform.StatusInactive,
+		platform.StatusArchived, platform.StatusRevoked,
+	},
+	Table: map[string][]string{
+		platform.StatusActive:   {platform.ActionDeactivate, platform.ActionPause, platform.ActionArchive, platform.ActionRevoke},
+		platform.StatusPaused:   {platform.ActionDeactivate, platform.ActionUnpause, platform.ActionArchive, platform.ActionRevoke},
+		platform.StatusInactive: {platform.ActionActivate, platform.ActionArchive, platform.ActionRevoke},
+		platform.StatusArchived: {platform.ActionReactivate, platform.ActionRevoke, platform.ActionDelete},
+		platform.StatusRevoked:  {platform.ActionDelete},
+	},
+	CreateFields: []string{
+		platform.FieldName, platform.FieldScopes, platform.FieldUsageLimitCHF, platform.FieldExpiresAt,
+		platform.FieldPermissionMode, platform.FieldAccess, platform.FieldProjectID, platform.FieldIdempotencyKey,
+	},
+	UpdateFields: []string{
+		platform.FieldName, platform.FieldScopes, platform.FieldUsageLimitCHF, platform.FieldClearUsageLimit,
+		platform.FieldExpiresAt, platform.FieldClearExpiresAt, platform.FieldPermissionMode,
+		platform.FieldAccess, platform.FieldProjectID,
+	},
+	ServerFilters:    []string{platform.FieldStatus, platform.FieldIncludeArchived},
+	MaxPageSize:      100,
+	Deduplicates:     true,
+	RequestIDHeaders: []string{"X-Request-Id"},
+}
+
+// Spec returns the reference API's capabilities: every operation and field.
+func (Mapping) Spec() *platform.Spec { return &spec }
 
 // actionPaths are the transitions that are a POST to /{key}/{action}.
 var actionPaths = map[string]bool{
-	"activate": true, "deactivate": true, "pause": true,
-	"unpause": true, "reactivate": true, "revoke": true,
+	platform.ActionActivate: true, platform.ActionDeactivate: true, platform.ActionPause: true,
+	platform.ActionUnpause: true, platform.ActionReactivate: true, platform.ActionRevoke: true,
 }
 
 // Encode builds the request for op. IDs are path-escaped, never joined raw.
+// Every mutation carries the call's Idempotency-Key, which the reference API
+// honours, so every one of them may be retried.
 func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
 	coll := "/organizations/" + url.PathEscape(op.OrgID) + "/api-keys"
+	var req platform.Request
+	var err error
 	switch op.Kind {
 	case platform.KindCreate:
-		body, err := json.Marshal(newCreateBody(op.Create))
-		return platform.Request{Method: http.MethodPost, Path: coll, Body: body}, err
+		req = platform.Request{Method: http.MethodPost, Path: coll, Retry: platform.RetryDeduplicated}
+		req.Body, err = json.Marshal(newCreateBody(op.Create))
 	case platform.KindList:
 		return platform.Request{Method: http.MethodGet, Path: coll, RawQuery: listQuery(op.List)}, nil
-	}
-	one := coll + "/" + url.PathEscape(op.KeyID)
-	switch op.Kind {
 	case platform.KindGet:
-		return platform.Request{Method: http.MethodGet, Path: one}, nil
+		return platform.Request{Method: http.MethodGet, Path: coll + "/" + url.PathEscape(op.KeyID)}, nil
 	case platform.KindUpdate:
-		body, err := json.Marshal(newUpdateBody(op.Update))
-		return platform.Request{Method: http.MethodPatch, Path: one, Body: body}, err
+		req = platform.Request{Method: http.MethodPatch, Path: coll + "/" + url.PathEscape(op.KeyID)}
+		req.Body, err = json.Marshal(newUpdateBody(op.Update))
 	case platform.KindTransition:
+		one := coll + "/" + url.PathEscape(op.KeyID)
 		switch {
 		case actionPaths[op.Action]:
-			return platform.Request{Method: http.MethodPost, Path: one + "/" + op.Action}, nil
-		case op.Action == "archive":
-			return platform.Request{Method: http.MethodDelete, Path: one}, nil
-		case op.Action == "delete":
-			return platform.Request{Method: http.MethodDelete, Path: one, RawQuery: "permanent=true"}, nil
+			req = platform.Request{Method: http.MethodPost, Path: one + "/" + op.Action}
+		case op.Action == platform.ActionArchive:
+			req = platform.Request{Method: http.MethodDelete, Path: one}
+		case op.Action == platform.ActionDelete:
+			req = platform.Request{Method: http.MethodDelete, Path: one, RawQuery: "permanent=true"}
+		default:
+			return platform.Request{}, fmt.Errorf("reference: no such action %q", op.Action)
 		}
-		return platform.Request{}, fmt.Errorf("reference: no such action %q", op.Action)
+	default:
+		return platform.Request{}, fmt.Errorf("reference: no such operation %d", op.Kind)
 	}
-	return platform.Request{}, fmt.Errorf("reference: no such operation %d", op.Kind)
+	if op.IdempotencyKey != "" {
+		req.Header = http.Header{"Idempotency-Key": {op.IdempotencyKey}}
+	}
+	return req, err
 }
 
 func listQuery(l *platform.ListFields) string {
-	page := l.Cursor
-	if page == "" {
-		page = "1"
-	}
 	q := make([]byte, 0, 64)
-	q = append(q, "page="...)
-	q = append(q, url.QueryEscape(page)...)
-	q = append(q, "&page_size="...)
+	q = append(q, "page_size="...)
 	q = strconv.AppendInt(q, int64(l.PageSize), 10)
+	if l.Cursor != "" {
+		q = append(q, "&cursor="...)
+		q = append(q, url.QueryEscape(l.Cursor)...)
+	}
 	if l.IncludeArchived {
 		q = append(q, "&include_archived=true"...)
 	}
@@ -179,7 +222,7 @@ type wireKey struct {
 func (w *wireKey) key() platform.Key {
 	return platform.Key{
 		ID: w.ID, OrganizationID: w.OrganizationID, Name: w.KeyName, Prefix: w.KeyPrefix,
-		Status: w.Status, Scopes: w.Scopes, UsageLimitCHF: w.UsageLimitCHF,
+		Status: w.Status, PlatformStatus: w.Status, Scopes: w.Scopes, UsageLimitCHF: w.UsageLimitCHF,
 		PermissionMode: w.PermissionMode, Access: w.Access, ProjectID: w.ProjectScope.projectID(),
 		CreatedBy: w.CreatedBy, UpdatedBy: w.UpdatedBy, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
 		LastUsedAt: w.LastUsedAt, ExpiresAt: w.ExpiresAt, ArchivedAt: w.ArchivedAt,
@@ -189,93 +232,132 @@ func (w *wireKey) key() platform.Key {
 
 // Bodies that decode but lack what the operation must return.
 var (
-	errNoKey    = errors.New("reference: response holds no key object")
-	errNoSecret = errors.New("reference: create response holds no key or no secret")
+	errNoKey    = errors.New("reference: the answer holds no key object (no id)")
+	errNoSecret = errors.New(`reference: the create answer holds no secret ("key")`)
+	errNoID     = errors.New(`reference: the create answer holds a secret but no "id"`)
+	errNoList   = errors.New(`reference: the list answer has no "api_keys" field`)
 )
 
-// DecodeKey decodes a key object.
-func (Mapping) DecodeKey(_ *platform.Operation, body []byte) (platform.Key, error) {
+// Decode reads a 2xx answer. json's own errors name the field and type,
+// never the bytes; they are passed on as they are.
+func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+	if e := failureEnvelope(a.Body); e != nil {
+		return platform.Result{}, e
+	}
+	switch op.Kind {
+	case platform.KindCreate:
+		return decodeCreated(a.Body)
+	case platform.KindList:
+		return decodeList(a.Body)
+	}
+	if op.Action == platform.ActionDelete {
+		return platform.Result{}, nil
+	}
 	var w wireKey
-	if err := json.Unmarshal(body, &w); err != nil {
-		return platform.Key{}, err
+	if err := json.Unmarshal(a.Body, &w); err != nil {
+		return platform.Result{}, err
 	}
 	if w.ID == "" {
-		return platform.Key{}, errNoKey
+		return platform.Result{}, errNoKey
 	}
-	return w.key(), nil
+	return platform.Result{Key: w.key()}, nil
 }
 
-// DecodeCreated decodes a key object with the secret in "key". The key now
-// exists on the server, so a field that fails to decode must not cost its
-// secret: then the ID, name, prefix and secret are returned with the error.
-func (Mapping) DecodeCreated(body []byte) (platform.Key, string, error) {
+// decodeCreated decodes a key object with the secret in "key". The key now
+// exists on the server, so the ID and secret are decoded on their own first:
+// a field of the wrong type elsewhere must not cost the secret.
+func decodeCreated(body []byte) (platform.Result, error) {
+	var least struct {
+		ID     json.RawMessage `json:"id"`
+		Name   json.RawMessage `json:"key_name"`
+		Prefix json.RawMessage `json:"key_prefix"`
+		Secret json.RawMessage `json:"key"`
+	}
+	if err := json.Unmarshal(body, &least); err != nil {
+		return platform.Result{}, err
+	}
+	var res platform.Result
+	_ = json.Unmarshal(least.Secret, &res.Secret)
+	_ = json.Unmarshal(least.ID, &res.Key.ID)
+	switch {
+	case res.Secret == "":
+		return platform.Result{}, errNoSecret
+	case res.Key.ID == "":
+		return res, errNoID
+	}
 	var w struct {
 		wireKey
 		Secret string `json:"key"`
 	}
-	err := json.Unmarshal(body, &w)
-	if err != nil {
-		var least struct {
-			ID     string `json:"id"`
-			Name   string `json:"key_name"`
-			Prefix string `json:"key_prefix"`
-			Secret string `json:"key"`
-		}
-		if json.Unmarshal(body, &least) != nil || least.ID == "" || least.Secret == "" {
-			return platform.Key{}, "", err
-		}
-		return platform.Key{ID: least.ID, Name: least.Name, Prefix: least.Prefix}, least.Secret, err
+	if err := json.Unmarshal(body, &w); err != nil {
+		_ = json.Unmarshal(least.Name, &res.Key.Name)
+		_ = json.Unmarshal(least.Prefix, &res.Key.Prefix)
+		return res, err
 	}
-	if w.ID == "" || w.Secret == "" {
-		return platform.Key{}, "", errNoSecret
-	}
-	return w.key(), w.Secret, nil
+	res.Key = w.key()
+	return res, nil
 }
 
-// DecodeList decodes one page; the next cursor is the next page number while
-// the server reports more pages and this one was not empty.
-func (Mapping) DecodeList(op *platform.Operation, body []byte) ([]platform.Key, string, error) {
+// decodeList decodes one page. A next_cursor that is absent or null ends the
+// walk; the client refuses one that does not advance.
+func decodeList(body []byte) (platform.Result, error) {
 	var w struct {
-		APIKeys    []wireKey `json:"api_keys"`
-		Pagination struct {
-			Page       int `json:"page"`
-			TotalPages int `json:"total_pages"`
-		} `json:"pagination"`
+		APIKeys    *[]wireKey `json:"api_keys"`
+		NextCursor *string    `json:"next_cursor"`
 	}
 	if err := json.Unmarshal(body, &w); err != nil {
-		return nil, "", err
+		return platform.Result{}, err
 	}
-	keys := make([]platform.Key, len(w.APIKeys))
-	for i := range w.APIKeys {
-		keys[i] = w.APIKeys[i].key()
+	if w.APIKeys == nil {
+		return platform.Result{}, errNoList
 	}
-	page := w.Pagination.Page
-	if page < 1 { // a server that does not echo the page: trust the request
-		page, _ = strconv.Atoi(op.List.Cursor)
-		page = max(page, 1)
+	keys := make([]platform.Key, len(*w.APIKeys))
+	for i := range *w.APIKeys {
+		keys[i] = (*w.APIKeys)[i].key()
 	}
-	if len(keys) == 0 || page >= w.Pagination.TotalPages {
-		return keys, "", nil
+	res := platform.Result{Keys: keys}
+	if w.NextCursor != nil {
+		res.Next = *w.NextCursor
 	}
-	return keys, strconv.Itoa(page + 1), nil
+	return res, nil
 }
 
 type envelope struct {
-	Error *struct {
+	Success *bool `json:"success"`
+	Error   *struct {
 		Code          string          `json:"code"`
 		Message       string          `json:"message"`
 		SystemMessage string          `json:"system_message"`
 		Type          string          `json:"type"`
+		Status        json.RawMessage `json:"status"`
 		TraceID       string          `json:"trace_id"`
 		Timestamp     json.RawMessage `json:"timestamp"`
 		Details       json.RawMessage `json:"details"`
 	} `json:"error"`
 }
 
+// classes maps the reference API's codes to the SDK's failure classes.
+var classes = map[string]platform.Class{
+	"API_KEY_NOT_FOUND":        platform.ClassNotFound,
+	"INVALID_STATE_TRANSITION": platform.ClassInvalidTransition,
+	"VALIDATION_ERROR":         platform.ClassInvalidParams,
+	"IDEMPOTENCY_KEY_REUSED":   platform.ClassConflict,
+	"INVALID_API_KEY":          platform.ClassUnauthorized,
+	"INSUFFICIENT_PERMISSIONS": platform.ClassForbidden,
+	"RATE_LIMIT_EXCEEDED":      platform.ClassRateLimited,
+	"INTERNAL_ERROR":           platform.ClassServer,
+	"SERVICE_UNAVAILABLE":      platform.ClassServer,
+}
+
 // DecodeError decodes the error envelope. A timestamp or details of an
 // unexpected type are dropped rather than failing the whole envelope, which
 // would lose the code that errors.Is needs.
-func (Mapping) DecodeError(_ int, _ http.Header, body []byte) (platform.Error, bool) {
+func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
+	e, _ := decodeEnvelope(a.Body)
+	return e
+}
+
+func decodeEnvelope(body []byte) (platform.Error, bool) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || body[0] != '{' {
 		return platform.Error{}, false
@@ -286,7 +368,7 @@ func (Mapping) DecodeError(_ int, _ http.Header, body []byte) (platform.Error, b
 	}
 	e := env.Error
 	out := platform.Error{
-		Code: e.Code, Message: e.Message, SystemMessage: e.SystemMessage,
+		Class: classes[e.Code], Code: e.Code, Message: e.Message, SystemMessage: e.SystemMessage,
 		Type: e.Type, TraceID: e.TraceID,
 	}
 	var ts string
@@ -296,5 +378,26 @@ func (Mapping) DecodeError(_ int, _ http.Header, body []byte) (platform.Error, b
 		}
 	}
 	_ = json.Unmarshal(e.Details, &out.Details) // not an object: dropped
+	_ = json.Unmarshal(e.Status, &out.Status)   // not a number: the HTTP status stands
+	if out.Status < 400 || out.Status > 599 {
+		out.Status = 0
+	}
 	return out, true
+}
+
+// failureEnvelope returns the failure a 2xx body reports, if it is one:
+// {"success":false,"error":{…}}.
+func failureEnvelope(body []byte) *platform.Error {
+	if !bytes.Contains(body, []byte(`"success"`)) {
+		return nil // the common case costs no second decode
+	}
+	var env envelope
+	if json.Unmarshal(body, &env) != nil || env.Success == nil || *env.Success {
+		return nil
+	}
+	e, ok := decodeEnvelope(body)
+	if !ok {
+		e = platform.Error{Message: "the answer reports a failure"}
+	}
+	return &e
 }

@@ -5,36 +5,42 @@ import (
 	"time"
 )
 
-// refillPerSecond is what the bucket regains with time alone. Without it a
-// client that calls rarely, a rotation job run hourly say, would stay without
-// retries for days after one outage, since only outcomes refill the bucket.
-const refillPerSecond = 1.0
+// The quota model of aws-sdk-go-v2's standard retryer: a first attempt is
+// free; a retry costs retryCost tokens (timeoutCost after an attempt's
+// timeout, which ties up a connection far longer) and gets them back when it
+// succeeds; a call that succeeds without a retry earns successReward. Against
+// a dead server nothing is earned or refunded, so a bucket of N tokens buys
+// N/retryCost retries in all: a bulk job then makes about one attempt per
+// call. Against a flaky one, the successes pay for the retries.
+const (
+	retryCost     = 5
+	timeoutCost   = 10
+	successReward = 1
+	// refillPerSecond is what the bucket regains with time alone, so that a
+	// client that calls rarely (a rotation job run hourly) is not left without
+	// retries for days after one outage.
+	refillPerSecond = 1
+)
 
-// Budget throttles retries across every call of one client, in the manner of
-// gRPC's retry throttling: each retryable failure spends a token, each other
-// outcome earns back ratio of one, time earns refillPerSecond, and retries are
-// allowed only while more than half of the maximum remains. Against a dead
-// server a bulk job therefore makes about one attempt per call, not
-// 1+MaxRetries.
+// Budget is the retry quota shared by every call of one client.
 type Budget struct {
 	mu     sync.Mutex
 	max    float64
-	ratio  float64
 	tokens float64
 	last   time.Time        // when tokens was last brought up to date
 	now    func() time.Time // time.Now; tests set a fake
 }
 
-// NewBudget returns a full bucket, or nil (no throttling) when maxTokens < 1.
-func NewBudget(maxTokens int, ratio float64) *Budget {
+// NewBudget returns a full bucket of maxTokens, or nil (no throttling) when
+// maxTokens < 1.
+func NewBudget(maxTokens int) *Budget {
 	if maxTokens < 1 {
 		return nil
 	}
-	return &Budget{max: float64(maxTokens), ratio: ratio, tokens: float64(maxTokens), last: time.Now(), now: time.Now}
+	return &Budget{max: float64(maxTokens), tokens: float64(maxTokens), last: time.Now(), now: time.Now}
 }
 
-// refill adds what time has earned, in whole seconds so that the outcomes of
-// one burst of calls are counted exactly; b.mu must be held.
+// refill adds what time has earned, in whole seconds; b.mu must be held.
 func (b *Budget) refill() {
 	secs := b.now().Sub(b.last) / time.Second
 	if secs < 1 {
@@ -44,28 +50,30 @@ func (b *Budget) refill() {
 	b.last = b.last.Add(secs * time.Second)
 }
 
-// record accounts for one attempt's outcome.
-func (b *Budget) record(retryableFailure bool) {
-	if b == nil {
-		return
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	b.refill()
-	if retryableFailure {
-		b.tokens = max(b.tokens-1, 0)
-	} else {
-		b.tokens = min(b.tokens+b.ratio, b.max)
-	}
-}
-
-// allowRetry reports whether a retry may be made now.
-func (b *Budget) allowRetry() bool {
-	if b == nil {
+// acquire takes cost tokens for one retry; false (and nothing taken) when
+// the bucket cannot pay. A nil Budget always pays.
+func (b *Budget) acquire(cost float64) bool {
+	if b == nil || cost == 0 {
 		return true
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill()
-	return b.tokens > b.max/2
+	if b.tokens < cost {
+		return false
+	}
+	b.tokens -= cost
+	return true
+}
+
+// release credits n tokens: a successful retry's refund, or the reward of a
+// call that needed none.
+func (b *Budget) release(n float64) {
+	if b == nil || n == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.refill()
+	b.tokens = min(b.max, b.tokens+n)
 }

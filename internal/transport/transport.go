@@ -7,10 +7,8 @@ package transport
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -52,58 +50,65 @@ var (
 
 // Config is what a Transport needs; the client fills it from its options.
 type Config struct {
-	HTTPClient     *http.Client // see New
-	OwnsHTTPClient bool         // HTTPClient was made for this Transport alone
-	BaseURL        string       // scheme://host[:port][/path], no trailing slash
-	APIKey         string
-	UserAgent      string
-	MaxRetries     int
-	MinRetryDelay  time.Duration // the first backoff interval
-	MaxRetryDelay  time.Duration // cap on one wait, Retry-After included
-	RequestTimeout time.Duration // per attempt; 0: none
-	Logger         *slog.Logger  // nil: silent
-	Budget         *Budget       // nil: unthrottled
+	HTTPClient *http.Client // see New
+	BaseURL    string       // scheme://host[:port][/path], no trailing slash
+	// AuthHeader is the credential header, sent with this exact spelling
+	// (map assignment, not Header.Set, which would canonicalize
+	// CONFIDENT_API_KEY); AuthValue its value, scheme included.
+	AuthHeader, AuthValue string
+	Scrubber              *Scrubber // removes the credential from what is logged
+	UserAgent             string
+	// RequestIDHeaders are the canonical names of the answer headers that
+	// may carry the server's request ID; the first present one wins.
+	RequestIDHeaders []string
+	MaxRetries       int
+	MinRetryDelay    time.Duration // the first backoff interval
+	MaxRetryDelay    time.Duration // cap on one wait, Retry-After included
+	RequestTimeout   time.Duration // per attempt; 0: none
+	Logger           *slog.Logger  // nil: silent
+	Budget           *Budget       // nil: unthrottled
 }
+
+// ErrRetryBudgetExhausted is a retry the client-wide budget refused.
+var ErrRetryBudgetExhausted = errors.New("retry budget exhausted")
 
 // Transport is safe for concurrent use.
 type Transport struct {
 	cfg      Config
 	hc       *http.Client
 	redirect func(*http.Request, []*http.Request) error // t.checkRedirect, bound once
-	apiKey   []string                                   // header values shared read-only by every request
+	auth     []string                                   // header values shared read-only by every request
 	accept   []string
 	ua       []string
 	json     []string
 }
 
-// New returns a Transport that sends through cfg.HTTPClient under its own
-// redirect policy. A client it owns gets that policy once; a caller's client
-// is never modified: each attempt uses a shallow copy carrying the policy, so
-// what the caller changes later (its Transport, for httpmock) still applies.
+// New returns a Transport that sends through cfg.HTTPClient. The client is
+// never modified: each attempt goes through a shallow copy carrying the
+// redirect policy, so what anyone changes later (its Transport, for
+// httpmock; its CheckRedirect) still applies, and the policy cannot be
+// switched off by setting the field.
 func New(cfg Config) *Transport {
 	t := &Transport{
 		cfg: cfg, hc: cfg.HTTPClient,
-		apiKey: []string{cfg.APIKey}, accept: []string{"application/json"},
+		auth: []string{cfg.AuthValue}, accept: []string{"application/json"},
 		ua: []string{cfg.UserAgent}, json: []string{"application/json"},
 	}
 	t.redirect = t.checkRedirect
-	if cfg.OwnsHTTPClient {
-		t.hc.CheckRedirect = t.redirect
-	}
 	return t
 }
 
 // checkRedirect follows a redirect only to the same origin and with the same
 // method: net/http turns a POST or DELETE answered 301, 302 or 303 into a GET,
 // whose 200 would then pass for the mutation's success. It then defers to the
-// caller's own policy, if any.
+// http.Client's own policy, if any.
 func (t *Transport) checkRedirect(req *http.Request, via []*http.Request) error {
 	switch {
 	case !sameOrigin(req.URL, via[0].URL):
 		return errCrossOrigin
 	case req.Method != via[0].Method:
 		return errMethodChange
-	case !t.cfg.OwnsHTTPClient && t.hc.CheckRedirect != nil:
+	case t.hc.CheckRedirect != nil:
 		return t.hc.CheckRedirect(req, via)
 	case len(via) >= 10:
 		return errors.New("stopped after 10 redirects")
@@ -135,7 +140,14 @@ type Response struct {
 	Header     http.Header
 	Body       []byte
 	Attempts   int
-	buf        *bytes.Buffer
+	RequestID  string // from Config.RequestIDHeaders, scrubbed; "" when none
+	// BudgetRefused: a retry was due but the retry budget refused it.
+	BudgetRefused bool
+	// LongWait is the wait the server asked for (Retry-After) when it was
+	// longer than the maximum retry delay or the context's time left, and so
+	// not waited.
+	LongWait time.Duration
+	buf      *bytes.Buffer
 }
 
 // Release hands the body buffer back; Body must not be used afterwards.
@@ -154,6 +166,9 @@ var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 type Error struct {
 	Attempts int
 	Err      error
+	// Unsent: the last attempt surely did not reach the server (a dial or
+	// DNS failure, a refused connection), nor did any before it.
+	Unsent bool
 }
 
 // Error shows the cause and, after retries, how many attempts were made.
@@ -167,41 +182,46 @@ func (e *Error) Error() string {
 // Unwrap gives errors.Is and errors.As the cause, ctx.Err() included.
 func (e *Error) Unwrap() error { return e.Err }
 
-// Do sends req, retrying what may be retried. Mutations (every method but GET
-// and HEAD) carry one Idempotency-Key on every attempt, and every attempt
-// sends the same body bytes. A non-2xx answer is a Response, not an error.
-// When the context ends during a wait between attempts, Do returns both the
-// error and the last Response (still to be Released).
+// Do sends req, retrying what req.Retry allows. Every attempt sends the same
+// body bytes and headers. A non-2xx answer is a Response, not an error. When
+// the context ends during a wait between attempts, Do returns both the error
+// and the last Response (still to be Released).
 func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, &Error{Err: err}
+		return nil, &Error{Err: err, Unsent: true}
 	}
 	target := t.cfg.BaseURL + req.Path
 	if req.RawQuery != "" {
 		target += "?" + req.RawQuery
 	}
-	var idemKey []string
-	if req.Method != http.MethodGet && req.Method != http.MethodHead {
-		idemKey = []string{newIdempotencyKey()}
-	}
-	var bo *backoff.ExponentialBackOff // made on the first retry only
+	var (
+		bo     *backoff.ExponentialBackOff // made on the first retry only
+		paid   float64                     // what the retry now in flight cost the budget
+		unsent = true                      // no attempt so far can have reached the server
+	)
 	for attempt := 1; ; attempt++ {
 		start := time.Now()
-		resp, err := t.attempt(ctx, req, target, idemKey)
-		retry, reason := t.classify(ctx, resp, err)
-		if ctx.Err() == nil { // a canceled call says nothing of the server
-			t.cfg.Budget.record(retry)
-		}
+		resp, err := t.attempt(ctx, req, target)
+		unsent = unsent && (err != nil && surelyUnsent(err) ||
+			resp != nil && resp.StatusCode == http.StatusTooManyRequests)
 		t.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
 		if resp != nil {
 			resp.Attempts = attempt
 		}
+		retry, reason, cost := t.classify(ctx, req.Retry, resp, err)
 		if !retry {
-			return finish(ctx, resp, err, attempt)
+			if resp != nil && resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+				if attempt == 1 {
+					t.cfg.Budget.release(successReward)
+				} else {
+					t.cfg.Budget.release(paid)
+				}
+			}
+			return finish(ctx, resp, err, attempt, unsent)
 		}
-		if attempt > t.cfg.MaxRetries || !t.cfg.Budget.allowRetry() {
+		if attempt > t.cfg.MaxRetries {
 			t.logGiveUp(ctx, req, attempt, "retries exhausted")
-			return finish(ctx, resp, err, attempt)
+			return finish(ctx, resp, err, attempt, unsent)
 		}
 		wait, fromHeader := time.Duration(0), false
 		if resp != nil {
@@ -217,20 +237,44 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 		}
 		if wait > t.cfg.MaxRetryDelay {
 			t.logGiveUp(ctx, req, attempt, "wait above the maximum retry delay")
-			return finish(ctx, resp, err, attempt)
+			if resp != nil {
+				resp.LongWait = wait
+			}
+			return finish(ctx, resp, err, attempt, unsent)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			t.logGiveUp(ctx, req, attempt, "wait past the context deadline")
-			return finish(ctx, resp, err, attempt)
+			if resp != nil {
+				resp.LongWait = wait
+			}
+			return finish(ctx, resp, err, attempt, unsent)
 		}
+		// A wait the server steered costs nothing; a deduplicated create's
+		// retry is the one that recovers its secret, and is never refused.
+		if fromHeader && resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable) {
+			cost = 0
+		}
+		if req.Retry == platform.RetryDeduplicated && req.Method == http.MethodPost {
+			cost = 0
+		}
+		if !t.cfg.Budget.acquire(cost) {
+			t.logGiveUp(ctx, req, attempt, "retry budget exhausted")
+			if resp != nil {
+				resp.BudgetRefused = true
+				return resp, nil
+			}
+			return nil, &Error{Attempts: attempt, Err: fmt.Errorf("%w (%w)", ErrRetryBudgetExhausted, err), Unsent: unsent}
+		}
+		paid = cost
 		t.logRetry(ctx, req, attempt, wait, reason)
 		if cerr := sleep(ctx, wait); cerr != nil {
+			t.cfg.Budget.release(paid) // the retry was never made
 			// The last answer goes back with the error, so the caller
 			// still sees what the server said.
 			if err != nil {
 				cerr = fmt.Errorf("%w (waiting to retry after: %w)", cerr, err)
 			}
-			return resp, &Error{Attempts: attempt, Err: cerr}
+			return resp, &Error{Attempts: attempt, Err: cerr, Unsent: unsent}
 		}
 		if resp != nil {
 			resp.Release()
@@ -238,14 +282,14 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 	}
 }
 
-func finish(ctx context.Context, resp *Response, err error, attempts int) (*Response, error) {
+func finish(ctx context.Context, resp *Response, err error, attempts int, unsent bool) (*Response, error) {
 	if err == nil {
 		return resp, nil
 	}
 	if cerr := ctx.Err(); cerr != nil && !errors.Is(err, cerr) {
 		err = fmt.Errorf("%w: %w", cerr, err)
 	}
-	return nil, &Error{Attempts: attempts, Err: err}
+	return nil, &Error{Attempts: attempts, Err: err, Unsent: unsent}
 }
 
 func (t *Transport) newBackoff() *backoff.ExponentialBackOff {
@@ -271,7 +315,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // attempt makes one request and reads its body within the attempt's timeout.
-func (t *Transport) attempt(ctx context.Context, req platform.Request, target string, idemKey []string) (*Response, error) {
+func (t *Transport) attempt(ctx context.Context, req platform.Request, target string) (*Response, error) {
 	actx := ctx
 	// A caller's deadline that comes first bounds the attempt already, and
 	// saves the timer context's allocations on every call.
@@ -291,23 +335,22 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		return nil, err
 	}
 	h := hreq.Header
-	h["X-Api-Key"] = t.apiKey
+	for name, v := range req.Header {
+		h[name] = v
+	}
+	if t.cfg.AuthHeader != "" {
+		h[t.cfg.AuthHeader] = t.auth
+	}
 	h["Accept"] = t.accept
 	h["User-Agent"] = t.ua
 	if req.Body != nil {
 		h["Content-Type"] = t.json
 	}
-	if idemKey != nil {
-		h["Idempotency-Key"] = idemKey
-	}
-	hc := t.hc
-	if !t.cfg.OwnsHTTPClient {
-		c := *t.hc
-		c.CheckRedirect = t.redirect
-		hc = &c
-	}
-	hresp, err := hc.Do(hreq)
+	c := *t.hc
+	c.CheckRedirect = t.redirect
+	hresp, err := c.Do(hreq)
 	if err != nil {
+		err = withoutURL(err)
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
@@ -318,6 +361,9 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	limit := int64(MaxErrorBody)
 	if ok {
 		limit = MaxBody
+		if req.MaxBody > 0 {
+			limit = req.MaxBody
+		}
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	if n := hresp.ContentLength; n > 0 && n <= limit {
@@ -340,31 +386,88 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	// larger than maxDrain costs a new connection rather than unbounded reads.
 	_, _ = io.CopyN(io.Discard, hresp.Body, maxDrain)
 	resp.Body = buf.Bytes()
+	for _, name := range t.cfg.RequestIDHeaders {
+		if v := hresp.Header[name]; len(v) > 0 && v[0] != "" {
+			resp.RequestID = t.cfg.Scrubber.String(v[0])
+			break
+		}
+	}
 	return resp, nil
 }
 
-// classify decides whether an attempt's outcome is worth another attempt.
-func (t *Transport) classify(ctx context.Context, resp *Response, err error) (retry bool, reason string) {
-	if err == nil {
-		switch resp.StatusCode {
-		case http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
-			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			return true, strings.TrimSpace(resp.Header.Get("X-Request-Id") + " " + http.StatusText(resp.StatusCode))
-		}
-		return false, ""
+// withoutURL replaces a *url.Error by its operation and cause: its text
+// repeats the URL, which after a redirect is whatever Location the server
+// sent (a credential it echoed included).
+func withoutURL(err error) error {
+	var urlErr *url.Error
+	if !errors.As(err, &urlErr) {
+		return err
 	}
-	if ctx.Err() != nil { // the caller's context, not an attempt timeout
-		return false, ""
-	}
-	if retryableError(err) {
-		return true, errText(err)
-	}
-	return false, ""
+	return &opError{op: urlErr.Op, err: urlErr.Err}
 }
 
-// retryableError accepts connection failures and attempt timeouts, and
+// opError is a *url.Error without the URL.
+type opError struct {
+	op  string
+	err error
+}
+
+func (e *opError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
+// classify decides whether an attempt's outcome is worth another attempt,
+// and what that retry costs the budget.
+func (t *Transport) classify(ctx context.Context, rule platform.Retry, resp *Response, err error) (retry bool, reason string, cost float64) {
+	if err == nil {
+		switch resp.StatusCode {
+		case http.StatusTooManyRequests:
+			// Refused before it was applied: safe whatever the request.
+		case http.StatusRequestTimeout, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+			if rule == platform.RetryUnsent {
+				return false, "", 0
+			}
+		default:
+			return false, "", 0
+		}
+		return true, strings.TrimSpace(resp.RequestID + " " + http.StatusText(resp.StatusCode)), retryCost
+	}
+	if ctx.Err() != nil { // the caller's context, not an attempt timeout
+		return false, "", 0
+	}
+	if rule == platform.RetryUnsent && !surelyUnsent(err) {
+		return false, "", 0
+	}
+	if !retryableError(err) {
+		return false, "", 0
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true, errText(err), timeoutCost
+	}
+	return true, errText(err), retryCost
+}
+
+// surelyUnsent reports a failure that happened before any byte of the
+// request reached the server: the connection was never made.
+func surelyUnsent(err error) bool {
+	var (
+		opErr  *net.OpError
+		dnsErr *net.DNSError
+	)
+	switch {
+	case errors.As(err, &dnsErr), errors.Is(err, syscall.ECONNREFUSED):
+		return true
+	case errors.As(err, &opErr):
+		return opErr.Op == "dial"
+	}
+	return false
+}
+
+// retryableError accepts real network failures and attempt timeouts, and
 // refuses what another attempt cannot fix: TLS and certificate problems, a
-// refused redirect, an invalid URL, an oversized body.
+// refused redirect, an invalid URL, an oversized body, a protocol mismatch
+// ("server gave HTTP response to HTTPS client") and a RoundTripper's own
+// errors.
 func retryableError(err error) bool {
 	var (
 		certInvalid  x509.CertificateInvalidError
@@ -374,25 +477,27 @@ func retryableError(err error) bool {
 		recordHeader tls.RecordHeaderError
 		alert        tls.AlertError
 		refused      *refusedRedirect
-		urlErr       *url.Error
+		opErr        *net.OpError
+		dnsErr       *net.DNSError
 	)
 	switch {
 	case errors.As(err, &refused), errors.Is(err, ErrBodyTooLarge),
-		errors.As(err, &urlErr) && urlErr.Op == "parse",
 		errors.As(err, &certInvalid), errors.As(err, &hostErr), errors.As(err, &unknownAuth),
 		errors.As(err, &verifyErr), errors.As(err, &recordHeader), errors.As(err, &alert):
 		return false
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, io.EOF),
-		errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.EPIPE):
-		return true
+	case errors.As(err, &dnsErr):
+		return dnsErr.IsTemporary || dnsErr.IsTimeout
 	}
-	// Everything else http.Client.Do returns is a *url.Error, itself a
-	// net.Error, so a failure of HTTP/2 (GOAWAY, a reset stream) is retried
-	// like one of TCP.
-	var netErr net.Error
-	return errors.As(err, &netErr)
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.EOF) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, syscall.ECONNRESET) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.EPIPE) ||
+		errors.As(err, &opErr) || strings.HasSuffix(err.Error(), errServerClosedIdle)
 }
+
+// errServerClosedIdle is the text of net/http's unexported error for a
+// connection the server closed before answering: a network failure, which
+// net/http exports no value or type for.
+const errServerClosedIdle = "http: server closed idle connection"
 
 // refusedRedirect is a redirect that a CheckRedirect refused: ours (another
 // origin), the caller's own, or the limit of ten. Another attempt would meet
@@ -401,12 +506,6 @@ type refusedRedirect struct{ err error }
 
 func (e *refusedRedirect) Error() string { return e.err.Error() }
 func (e *refusedRedirect) Unwrap() error { return e.err }
-
-func newIdempotencyKey() string {
-	var raw [16]byte
-	_, _ = rand.Read(raw[:]) // crypto/rand.Read never fails since Go 1.24
-	return hex.EncodeToString(raw[:])
-}
 
 // The debug log names the method, path, status, attempt, duration and request
 // ID: never a header value, a body or a query (which could hold a filter a
@@ -422,7 +521,7 @@ func (t *Transport) logAttempt(ctx context.Context, req platform.Request, resp *
 	}
 	if resp != nil {
 		attrs = append(attrs, slog.Int("status", resp.StatusCode),
-			slog.String("request_id", resp.Header.Get("X-Request-Id")))
+			slog.String("request_id", resp.RequestID))
 	} else if err != nil {
 		attrs = append(attrs, slog.String("error", errText(err)))
 	}

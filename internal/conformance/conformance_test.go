@@ -1,0 +1,9 @@
+package conformance
+
+import (
+	"testing"
+
+	"github.com/apikeys-go/apikeys"
+)
+
+func TestReference(t *testing.T) { Run(t, apikeys.Reference) }

@@ -1,0 +1,9 @@
+package conformance
+
+import (
+	"testing"
+
+	"github.com/apikeys-go/apikeys"
+)
+
+func TestOrqAI(t *testing.T) { Run(t, apikeys.OrqAI) }
