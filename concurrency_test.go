@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/apikeys-go/apikeys"
 )
@@ -163,4 +166,123 @@ func TestTransitionManyCanceledMidRun(t *testing.T) {
 			t.Errorf("results[%d] = %+v, want context.Canceled and no key", i, r)
 		}
 	}
+}
+
+// sdkGoroutines returns the stacks of the goroutines that run code of this
+// module's packages (the SDK and its internal packages, not the tests),
+// other than the caller's. After every call has returned, there must be none:
+// a worker, a timer's callback or a body reader left behind is a leak.
+func sdkGoroutines() []string {
+	buf := make([]byte, 1<<20)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for i, g := range strings.Split(string(buf), "\n\n") {
+		if i == 0 { // the caller's own goroutine comes first
+			continue
+		}
+		if strings.Contains(g, "github.com/apikeys-go/apikeys.") || strings.Contains(g, "github.com/apikeys-go/apikeys/internal/") {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// checkNoLeak waits up to two seconds for the SDK's goroutines to end.
+func checkNoLeak(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	left := sdkGoroutines()
+	for len(left) > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+		left = sdkGoroutines()
+	}
+	for _, g := range left {
+		t.Errorf("goroutine left behind:\n%s", g)
+	}
+}
+
+// After cancellation nothing of the SDK keeps running: bulk workers, calls
+// canceled while the server holds the headers or the body, an abandoned
+// List, a broken TransitionEach. Not parallel: the check reads every
+// goroutine of the process, and parallel tests are paused while it runs.
+func TestNoGoroutineLeftAfterCancellation(t *testing.T) {
+	release := make(chan struct{})
+	var releaseOnce sync.Once
+	unblock := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(unblock)
+	srv := newRelServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if strings.HasSuffix(r.URL.Path, "/key_body") { // headers and half a body, then nothing
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusOK)
+			fmt.Fprint(w, `{"id":"key_body",`)
+			w.(http.Flusher).Flush()
+		}
+		select { // every request stalls until the client gives up or the test releases it
+		case <-r.Context().Done():
+		case <-release:
+			relOK(w, r)
+		}
+	})
+	cl := relClient(t, srv.URL, apikeys.WithMaxRetries(2))
+	ids := make([]string, 50)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("key_%d", i)
+	}
+
+	t.Run("TransitionMany", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel()
+		for _, r := range cl.TransitionMany(ctx, apikeys.ActionPause, ids, 8) {
+			if !errors.Is(r.Err, context.DeadlineExceeded) {
+				t.Errorf("%s: %v, want the context's deadline", r.KeyID, r.Err)
+			}
+		}
+		checkNoLeak(t)
+	})
+	t.Run("TransitionEach", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(t.Context())
+		time.AfterFunc(50*time.Millisecond, cancel)
+		n := 0
+		for r := range cl.TransitionEach(ctx, apikeys.ActionPause, ids, 8) {
+			if r.Err == nil {
+				t.Errorf("%s succeeded against a stalled server", r.KeyID)
+			}
+			if n++; n == 3 {
+				break
+			}
+		}
+		checkNoLeak(t)
+	})
+	t.Run("Get/stall before headers and in the body", func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range 16 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ctx, cancel := context.WithTimeout(t.Context(), time.Duration(20+i)*time.Millisecond)
+				defer cancel()
+				id := []string{"key_1", "key_body"}[i%2]
+				if _, err := cl.Get(ctx, id); !errors.Is(err, context.DeadlineExceeded) {
+					t.Errorf("Get %s: %v, want the context's deadline", id, err)
+				}
+			}()
+		}
+		time.Sleep(10 * time.Millisecond)
+		if len(sdkGoroutines()) == 0 { // the check must see calls that are running
+			t.Error("sdkGoroutines sees none of the 16 Gets in flight")
+		}
+		wg.Wait()
+		checkNoLeak(t)
+	})
+	t.Run("List abandoned after the first page", func(t *testing.T) {
+		unblock() // answers now come at once
+		for _, err := range cl.List(t.Context(), apikeys.ListParams{}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		checkNoLeak(t)
+	})
+	cl.HTTPClient().CloseIdleConnections()
 }
