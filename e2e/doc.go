@@ -3,7 +3,10 @@
 // the fake returns is validated against api/openapi.yaml on the wire, so the
 // client, the fake and the spec cannot drift apart unnoticed.
 //
-// The package has no non-test code; run it with
+// It is a module of its own, as benchmarks is: the spec validator
+// (kin-openapi) and its dependencies stay out of the main module's go.mod,
+// and so out of every consumer's go.sum. The package has no non-test code;
+// run it from the repository's root with
 //
-//	go test -race ./e2e/
+//	(cd e2e && go test -race ./...)
 package e2e
