@@ -36,6 +36,7 @@ type settings struct {
 	logger         *slog.Logger
 	insecureHTTP   bool
 	budgetTokens   int
+	now            func() time.Time // the clock Rotate reads; WithClock
 }
 
 func defaultSettings() settings {
@@ -46,6 +47,7 @@ func defaultSettings() settings {
 		requestTimeout: 30 * time.Second,
 		budgetTokens:   500,
 		getenv:         os.Getenv,
+		now:            time.Now,
 	}
 }
 
@@ -316,6 +318,24 @@ func WithRetryBudget(tokens int) Option {
 // logged. nil (the default) is silent.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error { s.logger = l; return nil }
+}
+
+// WithClock makes the client read the time from now instead of time.Now
+// where it computes a time of its own: Rotate's "now", from which a Grace
+// period and the replacement's lifetime are counted. Tests pass a fixed or
+// hand-moved clock, so that the expiry Rotate sends is known in advance
+// (apikeystest.WithClock sets the fake server's clock the same way). Retry
+// waits, timeouts and the retry budget keep the real clock: they measure
+// time passing, not the calendar. A nil now makes New fail with a
+// *ValidationError.
+func WithClock(now func() time.Time) Option {
+	return func(s *settings) error {
+		if now == nil {
+			return &ValidationError{Field: "WithClock", Reason: "the clock func must not be nil"}
+		}
+		s.now = now
+		return nil
+	}
 }
 
 // WithInsecureHTTP allows an http:// base URL whose host is not loopback.

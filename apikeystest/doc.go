@@ -19,6 +19,36 @@
 // DropNext script failures, in the platform's error envelope; Requests shows
 // what a client sent.
 //
+// # Helpers for your own tests
+//
+// Start is NewServer for a test: it takes the testing.TB, fails the test on
+// a misuse, and closes the server through tb.Cleanup.
+//
+// WithoutListener serves the API with no socket: Transport is an
+// http.RoundTripper that answers in process, and Client sends through it.
+// The wire, faults and recorded requests are the same; a DropNext cut
+// surfaces as an error wrapping io.EOF, a closed server as one wrapping
+// syscall.ECONNREFUSED, so retries behave as on the network. (Handler
+// serves the same API for httptest.NewRecorder and httpmock.)
+//
+// AddKey puts a key in any status the platform has, with chosen
+// timestamps (created_at, last_used_at, expires_at in the past, archived_at,
+// revoked_at), name, scopes and so on, without a request, and returns it with
+// its secret. A key the platform cannot hold or show (a paused orq.ai key,
+// a last use on Aitronos, a key used before it was created) is an error
+// wrapping ErrUnrepresentable, never stored without the part it cannot show.
+// A seeded key is then an ordinary one: listed, read and moved through the
+// platform's table over the wire. It is how "find stale keys" code is
+// tested: see the example.
+//
+// FailOn and DropOn aim FailNext's and DropNext's faults at chosen requests,
+// by method and path pattern (path.Match, "*" for one segment), so that a
+// test can fail the third step of a rotation rather than whichever request
+// comes next.
+//
+// The client has a clock of its own for the times it computes (Rotate's
+// now): set apikeys.WithClock beside this package's WithClock to fix both.
+//
 // Every platform of apikeys.Platforms is served, apikeys.Reference by
 // default. NewServer panics for any other, as httptest does for a misuse: a
 // test cannot go on without its server.

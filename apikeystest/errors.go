@@ -142,10 +142,10 @@ func unauthorized() *apiError {
 	}
 }
 
-// faultError is the answer FailNext scripts for status. The reference API's own
+// faultError is the answer FailNext and FailOn script for status. The reference API's own
 // codes are used where one fits, so a client maps it as it would a real one.
 func faultError(status int) *apiError {
-	e := &apiError{status: status, message: "injected failure (apikeystest.FailNext)"}
+	e := &apiError{status: status, message: "injected failure (apikeystest)"}
 	switch status {
 	case http.StatusBadRequest:
 		e.code, e.typ = codeInvalidRequest, typeInvalidRequest

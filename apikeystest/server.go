@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apikeys-go/apikeys"
@@ -17,7 +18,9 @@ type Server struct {
 	// URL is the base URL a client of the platform appends its paths to:
 	// "http://127.0.0.1:PORT/v1" for the reference API and Aitronos, and
 	// "http://127.0.0.1:PORT", with no path, for orq.ai, Sysevo, Confident AI
-	// and Prefactor, whose documented paths carry their own version.
+	// and Prefactor, whose documented paths carry their own version. Under
+	// WithoutListener the host is "localhost", with no port: a base URL for
+	// a client that sends through Transport, not an address to dial.
 	URL string
 	// OrgID is the one organization the server serves ("org_test" by
 	// default). Paths naming any other organization are refused.
@@ -33,7 +36,15 @@ type Server struct {
 	platform apikeys.Platform
 	now      func() time.Time
 	wire     wire
-	ts       *httptest.Server
+	ts       *httptest.Server // nil under WithoutListener
+	// origin is the scheme and host that URL starts with: the listener's,
+	// or inProcessOrigin.
+	origin string
+	// listen is false under WithoutListener.
+	listen bool
+	// closed is set by Close; Transport then refuses, as a closed
+	// listener would.
+	closed atomic.Bool
 
 	// orqVersion is the orq.ai wire generation WithOrqAIVersion chose; ""
 	// is the newer one.
@@ -42,6 +53,7 @@ type Server struct {
 	mu       sync.Mutex // guards everything below, and the wire's own state
 	keys     store
 	faults   []fault
+	targeted []fault // FailOn and DropOn, in the order scheduled
 	requests []Request
 }
 
@@ -80,31 +92,51 @@ func WithAdminKey(credential string) Option {
 // Close when finished, to shut it down. NewServer panics if WithPlatform
 // names a platform it does not serve (see the package documentation).
 func NewServer(opts ...Option) *Server {
+	s, err := newServer(opts)
+	if err != nil {
+		panic(err.Error())
+	}
+	return s
+}
+
+// newServer is NewServer with its misuse as an error, so that Start can
+// fail the test instead of panicking.
+func newServer(opts []Option) (*Server, error) {
 	s := &Server{
 		OrgID:    "org_test",
 		AdminKey: "ak_admin_" + randomHex(16),
 		platform: apikeys.Reference,
 		now:      time.Now,
+		listen:   true,
 	}
 	for _, opt := range opts {
 		opt(s)
 	}
 	newWire, ok := wires[s.platform]
 	if !ok {
-		panic(fmt.Sprintf("apikeystest: NewServer: platform %q is not served (served: %q)",
-			s.platform, apikeys.Platforms()))
+		return nil, fmt.Errorf("apikeystest: NewServer: platform %q is not served (served: %q)",
+			s.platform, apikeys.Platforms())
 	}
 	s.org, s.adminKey = s.OrgID, s.AdminKey
 	s.wire = newWire(s)
-	s.ts = httptest.NewServer(s.Handler())
-	s.URL = s.ts.URL + s.wire.base()
-	return s
+	s.origin = inProcessOrigin
+	if s.listen {
+		s.ts = httptest.NewServer(s.Handler())
+		s.origin = s.ts.URL
+	}
+	s.URL = s.origin + s.wire.base()
+	return s, nil
 }
 
 // Close shuts the server down: it stops accepting connections, closes idle
-// ones, and blocks until every request being served has finished.
+// ones, and blocks until every request being served has finished. From then
+// on Transport refuses every request, as a closed listener would. Closing
+// twice is harmless.
 func (s *Server) Close() {
-	s.ts.Close()
+	s.closed.Store(true)
+	if s.ts != nil {
+		s.ts.Close()
+	}
 }
 
 // Platform returns the platform whose API the server speaks.
@@ -117,19 +149,23 @@ func (s *Server) Platform() apikeys.Platform { return s.platform }
 func (s *Server) AuthHeader() string { return s.wire.authHeader() }
 
 // Client returns a client for this server: its platform, URL and AdminKey,
-// OrgID where the platform has an organization, a 1 ms first retry delay so
-// that tests of retries run fast, and no retry budget, so that how many
-// retries a test sees never depends on the failures earlier tests injected.
-// opts are applied after those, so they override them.
+// OrgID where the platform has an organization, and a 1 ms first retry delay
+// so that tests of retries run fast. The retry budget keeps its default: it
+// belongs to the client, so each Client starts full, and failures a test
+// injects are refunded by the retries that absorb them, so how many retries a
+// test sees does not depend on what earlier tests did. Under WithoutListener it also sends through Transport. opts are applied
+// after those, so they override them.
 func (s *Server) Client(opts ...apikeys.Option) (*apikeys.Client, error) {
 	base := []apikeys.Option{
 		apikeys.WithPlatform(s.platform),
-		apikeys.WithBaseURL(s.ts.URL + s.wire.base()),
+		apikeys.WithBaseURL(s.origin + s.wire.base()),
 		apikeys.WithAPIKey(s.adminKey),
 		apikeys.WithMinRetryDelay(time.Millisecond),
-		apikeys.WithRetryBudget(0),
 	}
 	base = append(base, s.wire.clientOptions()...)
+	if !s.listen {
+		base = append(base, apikeys.WithHTTPClient(&http.Client{Transport: s.Transport()}))
+	}
 	return apikeys.New(append(base, opts...)...)
 }
 

@@ -159,7 +159,7 @@ func (s *Server) answer(x *exchange, readErr error) (resp *response, drop bool) 
 	defer s.mu.Unlock()
 	s.requests = append(s.requests, x.req) // nothing below modifies x.req
 	x.now = s.now().UTC()
-	f, faulty := s.nextFault()
+	f, faulty := s.nextFault(x.req)
 	switch {
 	case faulty && !f.drop:
 		resp := s.wire.fail(x, faultError(f.status))
