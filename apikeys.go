@@ -139,6 +139,25 @@ func (c *Client) fromPlatform(p *platform.Key, arena *[]Action) Key {
 	return k
 }
 
+// keyWithActions is a Key with room for its AvailableActions, at most one of
+// each action, so that a key returned alone costs one allocation, not two.
+type keyWithActions struct {
+	key     Key
+	actions [8]Action
+}
+
+// newKey converts p into a Key of its own.
+func (c *Client) newKey(p *platform.Key) *Key {
+	if n := len(p.AvailableActions); n == 0 || n > len(keyWithActions{}.actions) {
+		k := c.fromPlatform(p, nil)
+		return &k
+	}
+	kw := new(keyWithActions)
+	arena := kw.actions[:0]
+	kw.key = c.fromPlatform(p, &arena)
+	return &kw.key
+}
+
 // CreatedKey is a new key and its secret, which the API returns only once.
 type CreatedKey struct {
 	Key    *Key   `json:"key"`
@@ -418,7 +437,7 @@ func (c *Client) create(ctx context.Context, op *platform.Operation) (*CreatedKe
 		}
 		return nil, err
 	}
-	k := c.fromPlatform(&ex.res.Key, nil)
+	k := c.newKey(&ex.res.Key)
 	// The prefix is printed in place of the secret and sits in Key, which is
 	// printed and marshaled freely, so keep it only if it really is a short
 	// prefix: a server echoing the secret as its prefix must not leak it.
@@ -432,7 +451,7 @@ func (c *Client) create(ctx context.Context, op *platform.Operation) (*CreatedKe
 	if k.Status == "" && !k.Partial {
 		k.Status = StatusActive
 	}
-	return &CreatedKey{Key: &k, Secret: newSecret(secret, prefix)}, err
+	return &CreatedKey{Key: k, Secret: newSecret(secret, prefix)}, err
 }
 
 // mayExist reports whether a failed create may have made a key: anything but
@@ -741,7 +760,7 @@ func (c *Client) keyOp(ctx context.Context, op *platform.Operation, carry *any) 
 		// A read exists to return the key: an answer without one is not one.
 		return nil, fmt.Errorf("apikeys: %s: get key %s: %w", c.platform, op.KeyID, errNoKeyObject)
 	}
-	k := c.fromPlatform(&ex.res.Key, nil)
+	k := c.newKey(&ex.res.Key)
 	if carry != nil {
 		*carry = ex.res.Key.Carry
 	}
@@ -751,7 +770,7 @@ func (c *Client) keyOp(ctx context.Context, op *platform.Operation, carry *any) 
 	if target := Status(platform.Target(op.Action)); op.Kind == platform.KindTransition && k.Status == "" {
 		k.Status = target
 	}
-	return &k, nil
+	return k, nil
 }
 
 // confirm decides a retried transition whose last answer refused it: the

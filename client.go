@@ -9,9 +9,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
-
-	"github.com/hashicorp/go-cleanhttp"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
 	"github.com/apikeys-go/apikeys/internal/transport"
@@ -19,10 +18,6 @@ import (
 
 // Version is the SDK's version, sent in the User-Agent.
 const Version = "0.2.0"
-
-// defaultIdleConnsPerHost lets up to 100 goroutines share one client without
-// opening a connection per call.
-const defaultIdleConnsPerHost = 100
 
 // Client manages API keys on one platform. Create it with New. A Client is
 // safe for concurrent use by many goroutines and should be reused: it holds
@@ -34,6 +29,7 @@ type Client struct {
 	orgID    string
 	scrub    *transport.Scrubber // removes the credential from errors
 	tr       *transport.Transport
+	now      func() time.Time // WithClock; time.Now by default
 }
 
 // New returns a Client configured by opts. Options apply in order, a later
@@ -82,14 +78,6 @@ func New(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	hc := s.httpClient
-	if hc == nil {
-		tr := cleanhttp.DefaultPooledTransport()
-		// cleanhttp keeps GOMAXPROCS+1 idle connections per host; a bulk job
-		// with more goroutines than that would dial on almost every call.
-		tr.MaxIdleConnsPerHost = defaultIdleConnsPerHost
-		hc = &http.Client{Transport: tr}
-	}
 	ua := "apikeys-go/" + Version
 	if s.userAgent != "" {
 		ua += " " + s.userAgent
@@ -105,8 +93,9 @@ func New(opts ...Option) (*Client, error) {
 		spec:     spec,
 		orgID:    s.orgID,
 		scrub:    scrub,
+		now:      s.now,
 		tr: transport.New(transport.Config{
-			HTTPClient: hc, BaseURL: base,
+			HTTPClient: s.httpClient, BaseURL: base, // nil: the transport's own pooled client
 			AuthHeader: s.authHeader, AuthValue: auth, Scrubber: scrub, UserAgent: ua,
 			RequestIDHeaders: spec.RequestIDHeaders,
 			MaxRetries:       s.maxRetries, MinRetryDelay: s.minRetryDelay, MaxRetryDelay: s.maxRetryDelay,
@@ -249,9 +238,13 @@ func (c *Client) run(ctx context.Context, op *platform.Operation) (exchange, err
 		return ex, c.apiError(op, resp, resp.StatusCode)
 	}
 	ex.res, err = c.mapping.Decode(op, &platform.Answer{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body})
+	if err == nil {
+		return ex, nil
+	}
+	// Declared past the success return: errors.As takes its address, which
+	// moves it to the heap, an allocation on every call if declared above.
 	var failure *platform.Error
-	switch {
-	case errors.As(err, &failure):
+	if errors.As(err, &failure) {
 		status := resp.StatusCode
 		if failure.Status != 0 {
 			status = failure.Status
@@ -260,12 +253,10 @@ func (c *Client) run(ctx context.Context, op *platform.Operation) (exchange, err
 		e.Body = nil // a 2xx body is a success body: it may hold a secret
 		c.fill(e, *failure)
 		return ex, e
-	case err != nil:
-		// The body is left out: it may hold a secret.
-		return ex, fmt.Errorf("%s: decoding the %d answer (request %s): %w",
-			c.where(op), resp.StatusCode, resp.RequestID, err)
 	}
-	return ex, nil
+	// The body is left out: it may hold a secret.
+	return ex, fmt.Errorf("%s: decoding the %d answer (request %s): %w",
+		c.where(op), resp.StatusCode, resp.RequestID, err)
 }
 
 // encodeErr turns a mapping's refusal into the SDK's error types.
@@ -289,10 +280,19 @@ func (c *Client) apiError(op *platform.Operation, resp *transport.Response, stat
 		Platform: c.platform, Operation: opName(op), KeyID: op.KeyID,
 		StatusCode: status, RequestID: resp.RequestID, Attempts: resp.Attempts,
 		RetryAfter: resp.LongWait, budgetRefused: resp.BudgetRefused,
+		waitLimit: resp.WaitLimit, waitDeadline: resp.WaitLimitDeadline,
 		Body: c.scrub.Cut(resp.Body, transport.MaxErrorBody),
 	}
 	if status < 200 || status > 299 {
 		c.fill(e, c.mapping.DecodeError(op, &platform.Answer{Status: resp.StatusCode, Header: resp.Header, Body: resp.Body}))
+	}
+	// Where the path carries the organization, a wrong one and a missing key
+	// get the same 404: without a word on it, a typo in the organization
+	// reads as "key not found". An answer that names the organization
+	// (ORGANIZATION_NOT_FOUND) already tells them apart.
+	if status == http.StatusNotFound && c.spec.Organization == platform.OrgRequired &&
+		!strings.Contains(strings.ToUpper(e.Code), "ORGANIZATION") {
+		e.orgHint = c.orgID
 	}
 	return e
 }

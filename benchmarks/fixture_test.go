@@ -278,9 +278,7 @@ type rawClient struct {
 
 func newRawClient(baseURL, org, credential string, hc *http.Client) *rawClient {
 	if hc == nil {
-		tr := cleanhttp.DefaultPooledTransport()
-		tr.MaxIdleConnsPerHost = tr.MaxIdleConns // as the SDK's default client does
-		hc = &http.Client{Transport: tr}
+		hc = newRawHTTPClient()
 	}
 	return &rawClient{base: baseURL, org: org, credential: credential,
 		send: func(ctx context.Context, method, u string, body []byte, h http.Header) (*http.Response, error) {
@@ -295,6 +293,15 @@ func newRawClient(baseURL, org, credential string, hc *http.Client) *rawClient {
 			req.Header = h
 			return hc.Do(req)
 		}}
+}
+
+// newRawHTTPClient is the hand-written clients' http.Client: cleanhttp's
+// pooled transport keeping 100 idle connections per host, as the SDK's
+// default client does.
+func newRawHTTPClient() *http.Client {
+	tr := cleanhttp.DefaultPooledTransport()
+	tr.MaxIdleConnsPerHost = tr.MaxIdleConns
+	return &http.Client{Transport: tr}
 }
 
 // newRetryableClient is the same client over go-retryablehttp: NewClient

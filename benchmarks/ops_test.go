@@ -83,6 +83,18 @@ func getOp(c clients) []variant {
 		{"sdk", func(ctx context.Context) error { _, err := c.sdk.Get(ctx, benchKeyID); return err }},
 		{"raw", func(ctx context.Context) error { _, err := c.raw.Get(ctx, benchKeyID); return err }},
 		{"retryablehttp", func(ctx context.Context) error { _, err := c.retryable.Get(ctx, benchKeyID); return err }},
+		{"rawtimeout", withTimeout(func(ctx context.Context) error { _, err := c.raw.Get(ctx, benchKeyID); return err })},
+	}
+}
+
+// withTimeout is call with a per-request timeout set the ordinary way, a
+// context.WithTimeout per call, of the SDK's default 30 s: the rawtimeout
+// variant, the hand-written client that is as safe as the SDK's default.
+func withTimeout(call func(context.Context) error) func(context.Context) error {
+	return func(ctx context.Context) error {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		return call(ctx)
 	}
 }
 
@@ -108,6 +120,10 @@ func pauseOp(c clients) []variant {
 			_, err := c.retryable.Transition(ctx, benchKeyID, "pause")
 			return err
 		}},
+		{"rawtimeout", withTimeout(func(ctx context.Context) error {
+			_, err := c.raw.Transition(ctx, benchKeyID, "pause")
+			return err
+		})},
 	}
 }
 

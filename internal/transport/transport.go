@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/cenkalti/backoff/v4"
+	"github.com/hashicorp/go-cleanhttp"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
@@ -50,7 +51,7 @@ var (
 
 // Config is what a Transport needs; the client fills it from its options.
 type Config struct {
-	HTTPClient *http.Client // see New
+	HTTPClient *http.Client // see New; nil: the transport's own
 	BaseURL    string       // scheme://host[:port][/path], no trailing slash
 	// AuthHeader is the credential header, sent with this exact spelling
 	// (map assignment, not Header.Set, which would canonicalize
@@ -81,13 +82,29 @@ type Transport struct {
 	accept   []string
 	ua       []string
 	json     []string
+	// own is the pooled transport of the client New made when Config had
+	// none, and direct a private client over it that carries the redirect
+	// policy: while hc is as New made it, attempts send through direct,
+	// with no copy of hc, and own's timeouts stand in for a context per
+	// attempt (see attempt). Both are nil for a caller's client.
+	own    *http.Transport
+	direct *http.Client
+	copies sync.Pool // *http.Client: shallow copies of a caller's client
+	bodies sync.Pool // *bodyTimer, idle
 }
 
-// New returns a Transport that sends through cfg.HTTPClient. The client is
-// never modified: each attempt goes through a shallow copy carrying the
-// redirect policy, so what anyone changes later (its Transport, for
-// httpmock; its CheckRedirect) still applies, and the policy cannot be
-// switched off by setting the field.
+// DefaultIdleConnsPerHost is what the transport's own client keeps idle per
+// host: up to 100 goroutines can share one client without opening a
+// connection per call (cleanhttp keeps GOMAXPROCS+1).
+const DefaultIdleConnsPerHost = 100
+
+// New returns a Transport that sends through cfg.HTTPClient. A caller's
+// client is never modified: each attempt goes through a shallow copy
+// carrying the redirect policy, so what anyone changes later (its
+// Transport, for httpmock; its CheckRedirect) still applies, and the policy
+// cannot be switched off by setting the field. With no client, the
+// transport makes its own over cleanhttp's pooled transport, whose dial,
+// TLS handshake and response header timeouts are set from RequestTimeout.
 func New(cfg Config) *Transport {
 	t := &Transport{
 		cfg: cfg, hc: cfg.HTTPClient,
@@ -95,7 +112,56 @@ func New(cfg Config) *Transport {
 		ua: []string{cfg.UserAgent}, json: []string{"application/json"},
 	}
 	t.redirect = t.checkRedirect
+	if t.hc == nil {
+		t.own = ownTransport(cfg.RequestTimeout)
+		t.hc = &http.Client{Transport: t.own}
+		t.direct = &http.Client{Transport: t.own, CheckRedirect: t.redirect}
+	}
 	return t
+}
+
+// ownTransport is cleanhttp's pooled transport with DefaultIdleConnsPerHost,
+// and, when an attempt has a timeout d, no connection phase allowed longer
+// than d: dialing, the TLS handshake, and the wait for the answer's headers
+// once the request is written. attempt bounds the body.
+func ownTransport(d time.Duration) *http.Transport {
+	tr := cleanhttp.DefaultPooledTransport()
+	tr.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
+	if d > 0 {
+		dialer := &net.Dialer{Timeout: min(30*time.Second, d), KeepAlive: 30 * time.Second}
+		tr.DialContext = dialer.DialContext
+		tr.TLSHandshakeTimeout = min(tr.TLSHandshakeTimeout, d)
+		tr.ResponseHeaderTimeout = d
+	}
+	return tr
+}
+
+// sender returns the client an attempt sends with, and whether it is the
+// transport's own client as New made it (no Jar, Timeout or CheckRedirect
+// set on HTTPClient(), its Transport not replaced), whose timeouts then
+// bound the attempt. release takes it back once the body is read.
+func (t *Transport) sender() (c *http.Client, owned bool) {
+	hc := t.hc
+	if t.own != nil && hc.Transport == http.RoundTripper(t.own) && hc.CheckRedirect == nil &&
+		hc.Jar == nil && hc.Timeout == 0 {
+		return t.direct, true
+	}
+	c, _ = t.copies.Get().(*http.Client)
+	if c == nil {
+		c = new(http.Client)
+	}
+	*c = *hc
+	c.CheckRedirect = t.redirect
+	return c, false
+}
+
+// release takes back a copy that sender made. net/http keeps no reference
+// to the http.Client once Do has returned (the response body holds the
+// request's own state, not the client's), so it is free for the next one.
+func (t *Transport) release(c *http.Client) {
+	if c != t.direct {
+		t.copies.Put(c)
+	}
 }
 
 // checkRedirect follows a redirect only to the same origin and with the same
@@ -145,9 +211,14 @@ type Response struct {
 	BudgetRefused bool
 	// LongWait is the wait the server asked for (Retry-After) when it was
 	// longer than the maximum retry delay or the context's time left, and so
-	// not waited.
-	LongWait time.Duration
-	buf      *bytes.Buffer
+	// not waited. WaitLimit is the limit it exceeded, and WaitLimitDeadline
+	// says that limit was the context's time left, so an error can tell the
+	// user which knob to turn.
+	LongWait          time.Duration
+	WaitLimit         time.Duration
+	WaitLimitDeadline bool
+
+	buf *bytes.Buffer
 }
 
 // Release hands the body buffer back; Body must not be used afterwards.
@@ -238,14 +309,16 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 		if wait > t.cfg.MaxRetryDelay {
 			t.logGiveUp(ctx, req, attempt, "wait above the maximum retry delay")
 			if resp != nil {
-				resp.LongWait = wait
+				resp.LongWait, resp.WaitLimit = wait, t.cfg.MaxRetryDelay
 			}
 			return finish(ctx, resp, err, attempt, unsent)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			t.logGiveUp(ctx, req, attempt, "wait past the context deadline")
-			if resp != nil {
-				resp.LongWait = wait
+			// Only a wait the server asked for is reported as one: a
+			// backoff wait past the deadline is the client's own.
+			if resp != nil && fromHeader {
+				resp.LongWait, resp.WaitLimit, resp.WaitLimitDeadline = wait, time.Until(dl), true
 			}
 			return finish(ctx, resp, err, attempt, unsent)
 		}
@@ -315,15 +388,30 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // attempt makes one request and reads its body within the attempt's timeout.
+//
+// On a caller's client the timeout is a context per attempt. On the
+// transport's own client, when the caller's context leaves the attempt its
+// whole timeout, no context is made (it costs seven allocations and a timer
+// per attempt): the request carries the caller's context, so cancellation
+// still applies, the own transport's timeouts bound connecting and the wait
+// for the headers, and a bodyTimer closes the body at the attempt's deadline.
+// Either way a timed-out attempt's error wraps context.DeadlineExceeded.
 func (t *Transport) attempt(ctx context.Context, req platform.Request, target string) (*Response, error) {
+	c, owned := t.sender()
+	defer t.release(c)
 	actx := ctx
-	// A caller's deadline that comes first bounds the attempt already, and
-	// saves the timer context's allocations on every call.
+	var deadline time.Time // for the body, on the own client; zero: none
 	if d := t.cfg.RequestTimeout; d > 0 {
-		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > d {
-			var cancel context.CancelFunc
-			actx, cancel = context.WithTimeout(ctx, d)
-			defer cancel()
+		now := time.Now()
+		// A caller's deadline that comes first bounds the attempt already.
+		if dl, ok := ctx.Deadline(); !ok || dl.Sub(now) > d {
+			if owned {
+				deadline = now.Add(d)
+			} else {
+				var cancel context.CancelFunc
+				actx, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
 		}
 	}
 	var body io.Reader
@@ -346,17 +434,29 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	if req.Body != nil {
 		h["Content-Type"] = t.json
 	}
-	c := *t.hc
-	c.CheckRedirect = t.redirect
 	hresp, err := c.Do(hreq)
 	if err != nil {
 		err = withoutURL(err)
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
+		var netErr net.Error
+		if !deadline.IsZero() && ctx.Err() == nil && errors.As(err, &netErr) && netErr.Timeout() {
+			// The own transport's dial, handshake or header timeout: the
+			// attempt's, as a context per attempt would have reported it.
+			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		}
 		return nil, err
 	}
 	defer hresp.Body.Close()
+	var timer *bodyTimer
+	if !deadline.IsZero() {
+		left := time.Until(deadline)
+		if left <= 0 { // connecting took the attempt's time
+			return nil, fmt.Errorf("%w: the answer's headers came after the attempt's timeout", context.DeadlineExceeded)
+		}
+		timer = t.watchBody(hresp.Body, left)
+	}
 	ok := hresp.StatusCode >= 200 && hresp.StatusCode <= 299
 	limit := int64(MaxErrorBody)
 	if ok {
@@ -367,9 +467,12 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	}
 	buf := bufPool.Get().(*bytes.Buffer)
 	if n := hresp.ContentLength; n > 0 && n <= limit {
-		buf.Grow(int(n))
+		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
-	_, err = buf.ReadFrom(io.LimitReader(hresp.Body, limit+1))
+	eof, err := readBody(buf, hresp.Body, limit)
+	if timer != nil && t.unwatch(timer) && err != nil {
+		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
+	}
 	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, buf: buf}
 	if err != nil {
 		resp.Release()
@@ -382,9 +485,12 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		}
 		buf.Truncate(MaxErrorBody)
 	}
-	// Drain what is left so the connection goes back to the pool; a body
-	// larger than maxDrain costs a new connection rather than unbounded reads.
-	_, _ = io.CopyN(io.Discard, hresp.Body, maxDrain)
+	if !eof {
+		// Drain what is left so the connection goes back to the pool; a
+		// body larger than maxDrain costs a new connection rather than
+		// unbounded reads. A body read to EOF needs none.
+		t.drain(hresp.Body, deadline)
+	}
 	resp.Body = buf.Bytes()
 	for _, name := range t.cfg.RequestIDHeaders {
 		if v := hresp.Header[name]; len(v) > 0 && v[0] != "" {
@@ -393,6 +499,87 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		}
 	}
 	return resp, nil
+}
+
+// readBody appends r to buf until EOF (eof true) or until buf holds more
+// than limit bytes. It reads into buf's spare capacity, so a buffer from the
+// pool that is large enough costs no allocation (an io.LimitReader and
+// bytes.Buffer.ReadFrom would cost one, and grow the buffer before the read
+// that meets EOF).
+func readBody(buf *bytes.Buffer, r io.Reader, limit int64) (eof bool, err error) {
+	for int64(buf.Len()) <= limit {
+		if buf.Available() == 0 {
+			buf.Grow(bytes.MinRead)
+		}
+		p := buf.AvailableBuffer()
+		p = p[:min(int64(cap(p)), limit+1-int64(buf.Len()))]
+		n, err := r.Read(p)
+		buf.Write(p[:n]) // p is buf's own spare capacity: this only extends it
+		switch {
+		case err == io.EOF:
+			return true, nil
+		case err != nil:
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// drain discards up to maxDrain bytes of what is left of body, within the
+// attempt's deadline when it has one (zero: the context bounds it).
+func (t *Transport) drain(body io.ReadCloser, deadline time.Time) {
+	if !deadline.IsZero() {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return // closed unread: the connection is not reused
+		}
+		defer t.unwatch(t.watchBody(body, left))
+	}
+	_, _ = io.CopyN(io.Discard, body, maxDrain)
+}
+
+// bodyTimer closes a response body when an attempt's deadline passes, which
+// makes a Read blocked on it return: the attempt's timeout for the body on
+// the own client, without a context per attempt. Idle ones are pooled, each
+// with its timer, so arming one allocates nothing.
+type bodyTimer struct {
+	timer *time.Timer // runs fire
+	mu    sync.Mutex
+	body  io.Closer
+}
+
+func (b *bodyTimer) fire() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	_ = b.body.Close()
+}
+
+// watchBody arms a bodyTimer to close body after d.
+func (t *Transport) watchBody(body io.Closer, d time.Duration) *bodyTimer {
+	b, _ := t.bodies.Get().(*bodyTimer)
+	if b == nil {
+		b = &bodyTimer{body: body}
+		b.timer = time.AfterFunc(d, b.fire)
+		return b
+	}
+	b.mu.Lock()
+	b.body = body
+	b.mu.Unlock()
+	b.timer.Reset(d)
+	return b
+}
+
+// unwatch disarms b and reports whether it fired (the body is or is about to
+// be closed). One that fired is not reused: its fire may still be running.
+func (t *Transport) unwatch(b *bodyTimer) (fired bool) {
+	if !b.timer.Stop() {
+		return true
+	}
+	b.mu.Lock()
+	b.body = nil // the body is not kept alive by the pool
+	b.mu.Unlock()
+	t.bodies.Put(b)
+	return false
 }
 
 // withoutURL replaces a *url.Error by its operation and cause: its text

@@ -1,0 +1,129 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apikeys-go/apikeys/internal/platform"
+)
+
+// stallServer answers a first request in a way that stalls until the test
+// ends, and any later one at once with a small key object.
+func stallServer(t *testing.T, midBody bool) *httptest.Server {
+	release := make(chan struct{})
+	var stalled atomic.Bool
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !stalled.CompareAndSwap(false, true) {
+			_, _ = w.Write([]byte(`{"id":"k1"}`))
+			return
+		}
+		if midBody {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte(`{"id":"k1",`))
+			w.(http.Flusher).Flush()
+		}
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(ts.Close)
+	t.Cleanup(func() { close(release) }) // runs first: unblocks the handler
+	return ts
+}
+
+// TestAttemptTimeoutFires: the per-attempt timeout ends an attempt whose
+// server stalls before the headers and one that stalls in the middle of the
+// body, on the transport's own client (no context per attempt: its
+// transport's timeouts and the body timer) and on a caller's (a context per
+// attempt); the error wraps context.DeadlineExceeded and the retry that
+// follows succeeds. The only timing checked is a generous upper bound.
+func TestAttemptTimeoutFires(t *testing.T) {
+	for _, own := range []bool{true, false} {
+		for _, midBody := range []bool{false, true} {
+			name := map[bool]string{true: "own client", false: "caller's client"}[own] + "/" +
+				map[bool]string{false: "stalls before the headers", true: "stalls mid-body"}[midBody]
+			t.Run(name, func(t *testing.T) {
+				t.Parallel()
+				ts := stallServer(t, midBody)
+				cfg := Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond, MaxRetries: 0}
+				if !own {
+					cfg.HTTPClient = &http.Client{Transport: &http.Transport{}}
+				}
+				tr := New(cfg)
+				start := time.Now()
+				_, err := tr.Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
+				t.Logf("err: %v", err)
+				if d := time.Since(start); d > 10*time.Second {
+					t.Errorf("returned after %v, want about the 100ms timeout", d)
+				}
+				if !errors.Is(err, context.DeadlineExceeded) {
+					t.Fatalf("err = %v, want one wrapping context.DeadlineExceeded", err)
+				}
+				if got, _ := tr.sender(); (got == tr.direct) != own {
+					t.Errorf("sent through the own client: %v, want %v", got == tr.direct, own)
+				}
+
+				// The timed-out attempt is retried, and the retry is answered.
+				cfg.MaxRetries, cfg.MinRetryDelay, cfg.MaxRetryDelay = 1, time.Millisecond, time.Millisecond
+				ts2 := stallServer(t, midBody)
+				cfg.BaseURL = ts2.URL
+				resp, err := New(cfg).Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
+				if err != nil {
+					t.Fatalf("with a retry: %v", err)
+				}
+				defer resp.Release()
+				if resp.Attempts != 2 || string(resp.Body) != `{"id":"k1"}` {
+					t.Errorf("with a retry: %d attempts, body %q; want 2 and the key", resp.Attempts, resp.Body)
+				}
+			})
+		}
+	}
+}
+
+// TestOwnClientCancelMidBody: without a context per attempt, canceling the
+// caller's context still ends a body read at once.
+func TestOwnClientCancelMidBody(t *testing.T) {
+	ts := stallServer(t, true)
+	tr := New(Config{BaseURL: ts.URL, RequestTimeout: time.Minute})
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	_, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want one wrapping context.Canceled", err)
+	}
+}
+
+// TestOwnClientBoundsBody: on the own client a success body over the limit
+// is still refused, and the calls after it are answered.
+func TestOwnClientBoundsBody(t *testing.T) {
+	big := strings.Repeat("x", 5000)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/big" {
+			_, _ = w.Write([]byte(big))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"k1"}`))
+	}))
+	defer ts.Close()
+	tr := New(Config{BaseURL: ts.URL, RequestTimeout: time.Minute})
+	if _, err := tr.Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/big", MaxBody: 4096}); !errors.Is(err, ErrBodyTooLarge) {
+		t.Errorf("err = %v, want ErrBodyTooLarge", err)
+	}
+	for range 3 {
+		resp, err := tr.Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(resp.Body) != `{"id":"k1"}` {
+			t.Errorf("body %q", resp.Body)
+		}
+		resp.Release()
+	}
+}
