@@ -127,8 +127,9 @@ func (c *Client) each(ctx context.Context, a Action, keyIDs []string, concurrenc
 // If retiring fails after the replacement exists, the replacement and its
 // secret are returned with the error.
 //
-// now is the client's clock: against a server whose clock runs ahead by more
-// than Grace, the new expiry is already past and retiring fails as above.
+// now is the client's clock (time.Now, or the one WithClock sets): against a
+// server whose clock runs ahead by more than Grace, the new expiry is already
+// past and retiring fails as above.
 func (c *Client) Rotate(ctx context.Context, keyID string, p RotateParams) (*CreatedKey, error) {
 	if err := checkContext(ctx); err != nil {
 		return nil, err
@@ -162,10 +163,9 @@ func (c *Client) Rotate(ctx context.Context, keyID string, p RotateParams) (*Cre
 		return nil, err
 	}
 	if !c.platform.Can(old.Status, retire) {
-		return nil, fmt.Errorf("apikeys: %s: cannot rotate a key that is %q: %w", c.platform, old.Status,
-			&TransitionError{Platform: c.platform, From: old.Status, Action: retire})
+		return nil, &rotateRefused{keyID: keyID, err: &TransitionError{Platform: c.platform, From: old.Status, Action: retire}}
 	}
-	now := time.Now()
+	now := c.now()
 	params := c.replacement(old, p, now)
 	if err := params.check(c); err != nil {
 		return nil, err
@@ -196,6 +196,31 @@ func (c *Client) Rotate(ctx context.Context, keyID string, p RotateParams) (*Cre
 	}
 	return created, nil
 }
+
+// rotateRefused is Rotate's refusal of a key whose status does not allow
+// retiring it. Its text speaks of the rotation the caller asked for ("cannot
+// rotate a revoked key"), not of the retiring action inside it ("cannot
+// archive"), which would read as if the caller had asked to archive; it
+// unwraps to the *TransitionError, so errors.As and ErrInvalidTransition
+// still work.
+type rotateRefused struct {
+	keyID string
+	err   *TransitionError
+}
+
+func (e *rotateRefused) Error() string {
+	from := e.err.From
+	what := "a key whose status is unknown"
+	switch {
+	case from == StatusActive || from == StatusInactive || from == StatusArchived:
+		what = "an " + string(from) + " key"
+	case from != "":
+		what = "a " + string(from) + " key"
+	}
+	return fmt.Sprintf("apikeys: %s: rotate key %s: cannot rotate %s (retiring it needs %s)", e.err.Platform, e.keyID, what, e.err.Action)
+}
+
+func (e *rotateRefused) Unwrap() error { return e.err }
 
 // retirement is how Rotate retires the old key, if the platform can: the
 // action whose table cell Rotate checks (for a grace period, the one that

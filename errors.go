@@ -87,6 +87,13 @@ type APIError struct {
 
 	class         platform.Class
 	budgetRefused bool
+	// waitLimit is the limit RetryAfter exceeded: WithMaxRetryDelay, or the
+	// context's time left when waitDeadline.
+	waitLimit    time.Duration
+	waitDeadline bool
+	// orgHint is the client's organization when the answer, a 404, cannot
+	// tell a wrong organization from a missing key.
+	orgHint string
 }
 
 // Error returns a one-line summary that is safe to log:
@@ -117,6 +124,9 @@ func (e *APIError) Error() string {
 	} else {
 		b.WriteString(strings.ToLower(http.StatusText(e.StatusCode)))
 	}
+	if e.orgHint != "" {
+		fmt.Fprintf(&b, " (or organization %q is wrong: the server answers both alike)", e.orgHint)
+	}
 	if e.RequestID != "" {
 		b.WriteString(" (request ")
 		b.WriteString(e.RequestID)
@@ -126,7 +136,17 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, " after %d attempts", e.Attempts)
 	}
 	if e.RetryAfter > 0 {
-		fmt.Fprintf(&b, "; the server asked to wait %v, more than the client may wait", e.RetryAfter)
+		// Said in full: without it a 429 that returns at once reads as if
+		// the client never honoured Retry-After.
+		fmt.Fprintf(&b, "; gave up at once: the server asked to wait %v (Retry-After)", e.RetryAfter)
+		switch {
+		case e.waitDeadline:
+			fmt.Fprintf(&b, ", more than the %v left before the context's deadline", e.waitLimit.Round(time.Millisecond))
+		case e.waitLimit > 0:
+			fmt.Fprintf(&b, ", more than the maximum wait of %v (WithMaxRetryDelay)", e.waitLimit)
+		default:
+			b.WriteString(", more than the client may wait")
+		}
 	}
 	if e.budgetRefused {
 		b.WriteString("; a retry was refused by the retry budget")

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"time"
 
 	"github.com/apikeys-go/apikeys"
@@ -213,4 +217,217 @@ func ExampleClient_List() {
 	// beta archived
 	// gamma active
 	// delta active
+}
+
+func ExampleClient_Rotate() {
+	srv := apikeystest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	old, err := client.Create(ctx, apikeys.CreateParams{Name: "billing", Scopes: []string{"invoices:read"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// The replacement copies the old key's settings; the old key keeps
+	// working for a day, so deployments can switch over.
+	created, err := client.Rotate(ctx, old.Key.ID, apikeys.RotateParams{Grace: 24 * time.Hour})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("new:", created.Key.Name, created.Key.Scopes, created.Key.Status)
+	// Store created.Secret.Reveal() now: it is shown this once.
+	before, err := client.Get(ctx, old.Key.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("old:", before.Status, "expires within a day:", before.ExpiresAt.Before(time.Now().Add(25*time.Hour)))
+
+	// Grace 0 retires the old key at once (archive on the reference API).
+	if _, err := client.Rotate(ctx, created.Key.ID, apikeys.RotateParams{Grace: 0, Name: apikeys.Ptr("billing-v3")}); err != nil {
+		log.Fatal(err)
+	}
+	retired, err := client.Get(ctx, created.Key.ID)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("retired:", retired.Status)
+
+	// A key that cannot be retired is refused before anything is created.
+	_, err = client.Rotate(ctx, created.Key.ID, apikeys.RotateParams{})
+	fmt.Println(errors.Is(err, apikeys.ErrInvalidTransition))
+	// Output:
+	// new: billing [invoices:read] active
+	// old: active expires within a day: true
+	// retired: archived
+	// true
+}
+
+func ExampleClient_TransitionEach() {
+	srv := apikeystest.NewServer()
+	defer srv.Close()
+	client, err := srv.Client()
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	var ids []string
+	for _, name := range []string{"ci-deploy", "ci-tests", "ci-nightly"} {
+		created, err := client.Create(ctx, apikeys.CreateParams{Name: name})
+		if err != nil {
+			log.Fatal(err)
+		}
+		ids = append(ids, created.Key.ID)
+	}
+
+	// Each result arrives as it completes, in no set order: enough for a
+	// progress line. Breaking out of the loop cancels the rest.
+	done, failed := 0, 0
+	for r := range client.TransitionEach(ctx, apikeys.ActionPause, ids, 2) {
+		done++
+		if r.Err != nil {
+			failed++
+		}
+		fmt.Printf("%d/%d done, %d failed\n", done, len(ids), failed)
+	}
+	// Output:
+	// 1/3 done, 0 failed
+	// 2/3 done, 0 failed
+	// 3/3 done, 0 failed
+}
+
+func ExampleWithLogger() {
+	// A server that answers a create, then refuses the credential and
+	// echoes it in its error message, as some servers do.
+	const credential = "ak_admin_9f8e7d6c5b4a"
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			w.WriteHeader(http.StatusCreated)
+			fmt.Fprint(w, `{"id":"key_1","organization_id":"org_acme","key_name":"ci","key_prefix":"ak_live_5e6f",`+
+				`"status":"active","key":"ak_live_5e6f_0123456789abcdef0123456789abcdef"}`)
+			return
+		}
+		w.WriteHeader(http.StatusUnauthorized)
+		fmt.Fprintf(w, `{"success":false,"error":{"code":"INVALID_API_KEY","message":"unknown key %s","status":401}}`,
+			r.Header.Get("X-API-Key"))
+	}))
+	defer api.Close()
+
+	// One debug line per attempt. Times and durations are dropped here only
+	// so that the output below stays the same from run to run.
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		Level: slog.LevelDebug,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			switch a.Key {
+			case slog.TimeKey, "duration", "request_id":
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+	client, err := apikeys.New(
+		apikeys.WithBaseURL(api.URL+"/v1"),
+		apikeys.WithAPIKey(credential),
+		apikeys.WithOrganization("org_acme"),
+		apikeys.WithLogger(logger),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	created, err := client.Create(ctx, apikeys.CreateParams{Name: "ci"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// A Secret logs as its public prefix only.
+	logger.Info("created", "id", created.Key.ID, "secret", created.Secret)
+
+	// The credential never reaches a log line or an error, even when the
+	// server echoes it.
+	_, err = client.Get(ctx, "key_1")
+	logger.Error("get failed", "err", err)
+	// Output:
+	// level=DEBUG msg="apikeys: attempt" method=POST path=/organizations/org_acme/api-keys attempt=1 status=201
+	// level=INFO msg=created id=key_1 secret=ak_live_5e6f[REDACTED]
+	// level=DEBUG msg="apikeys: attempt" method=GET path=/organizations/org_acme/api-keys/key_1 attempt=1 status=401
+	// level=ERROR msg="get failed" err="apikeys: reference: get key key_1: 401 INVALID_API_KEY: unknown key [REDACTED]"
+}
+
+func ExampleFromEnv() {
+	// In real use these come from the deployment; set here for the example.
+	for name, value := range map[string]string{
+		apikeys.EnvPlatform: "orq-ai",
+		apikeys.EnvAPIKey:   "sk-orq-example",
+	} {
+		os.Setenv(name, value)
+		defer os.Unsetenv(name)
+	}
+
+	client, err := apikeys.New(apikeys.FromEnv())
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(client.Platform())
+
+	// An explicit option wins over the environment, wherever FromEnv
+	// stands; but naming another platform than APIKEYS_PLATFORM is refused,
+	// so a credential never goes to a platform it was not meant for.
+	_, err = apikeys.New(apikeys.FromEnv(), apikeys.WithPlatform(apikeys.Aitronos))
+	fmt.Println(errors.Is(err, apikeys.ErrInvalidParams))
+	// Output:
+	// orq-ai
+	// true
+}
+
+func ExampleWithPlatform() {
+	client, err := apikeys.New(
+		apikeys.WithPlatform(apikeys.OrqAI), // base URL and credential header: the platform's own
+		apikeys.WithAPIKey("sk-orq-example"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	caps := client.Platform().Capabilities()
+	fmt.Println(caps.DefaultBaseURL, caps.Actions)
+
+	// What the platform lacks is refused locally, with no request.
+	_, err = client.Pause(context.Background(), "01HZX")
+	fmt.Println(err)
+	fmt.Println(errors.Is(err, apikeys.ErrUnsupported))
+	// Output:
+	// https://api.orq.ai [activate deactivate revoke delete]
+	// apikeys: orq-ai: pause is not supported
+	// true
+}
+
+func ExampleClient_Suspend() {
+	ctx := context.Background()
+	// The same call stops a key on every platform, with the mildest
+	// reversible action each has.
+	for _, p := range []apikeys.Platform{apikeys.Reference, apikeys.OrqAI, apikeys.Sysevo} {
+		srv := apikeystest.NewServer(apikeystest.WithPlatform(p))
+		client, err := srv.Client()
+		if err != nil {
+			log.Fatal(err)
+		}
+		created, err := client.Create(ctx, apikeys.CreateParams{Name: "leaked"})
+		if err != nil {
+			log.Fatal(err)
+		}
+		key, err := client.Suspend(ctx, created.Key.ID)
+		if err != nil {
+			log.Fatal(err)
+		}
+		action, _ := p.SuspendAction()
+		fmt.Println(p, action, key.Status)
+		srv.Close()
+	}
+	// Output:
+	// reference pause paused
+	// orq-ai deactivate inactive
+	// sysevo archive archived
 }

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -42,8 +43,19 @@ func mainErr(match string, concurrency int) int {
 	fmt.Fprintln(os.Stderr, "Using", where)
 	ctx := context.Background()
 	if embedded {
+		// Where the platform names no key (Prefactor), a Name would be
+		// refused: the demo keys are unnamed there, and -match can only
+		// find them by prefix.
+		named := slices.Contains(c.Platform().Capabilities().CreateFields, apikeys.FieldName)
+		if !named {
+			fmt.Fprintf(os.Stderr, "%s keys have no names: -match is looked for in their prefixes only\n", c.Platform())
+		}
 		for _, name := range []string{"ci-deploy", "ci-tests", "web-frontend", "ci-nightly", "billing"} {
-			if _, err := c.Create(ctx, apikeys.CreateParams{Name: name}); err != nil {
+			var p apikeys.CreateParams
+			if named {
+				p.Name = name
+			}
+			if _, err := c.Create(ctx, p); err != nil {
 				fmt.Fprintln(os.Stderr, "incident: seeding demo keys:", err)
 				return 1
 			}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/apikeys-go/apikeys"
 	"github.com/apikeys-go/apikeys/apikeystest"
 )
 
@@ -63,5 +66,31 @@ func TestRun(t *testing.T) {
 	}
 	if creates != 1 {
 		t.Errorf("%d create requests; want 1", creates)
+	}
+}
+
+// The same program runs on every platform's fake: what a platform lacks is
+// a skipped row, never an error.
+func TestRunOnEveryPlatform(t *testing.T) {
+	for _, p := range apikeys.Platforms() {
+		t.Run(string(p), func(t *testing.T) {
+			srv := apikeystest.NewServer(apikeystest.WithPlatform(p))
+			defer srv.Close()
+			c, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out bytes.Buffer
+			if err := run(t.Context(), c, &out); err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			caps := p.Capabilities()
+			for _, a := range []apikeys.Action{apikeys.ActionPause, apikeys.ActionArchive, apikeys.ActionRevoke, apikeys.ActionDelete} {
+				skipped := strings.Contains(out.String(), fmt.Sprintf("(skipped: %s has no %s)", p, a))
+				if skipped == slices.Contains(caps.Actions, a) {
+					t.Errorf("%s: skipped %v, but the platform has it: %v\n%s", a, skipped, !skipped, out.String())
+				}
+			}
+		})
 	}
 }

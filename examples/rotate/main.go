@@ -2,11 +2,15 @@
 // the old one live on for a grace period, so that deployments can switch over.
 // The new secret is printed only with -reveal.
 //
-// On the embedded apikeystest server it first creates a key to rotate; on a
-// real service (APIKEYS_BASE_URL, APIKEYS_API_KEY, APIKEYS_ORG) it rotates the
-// key named by -key:
+// On the embedded apikeystest server (APIKEYS_PLATFORM picks the platform it
+// fakes) it first creates a key to rotate; on a real service (APIKEYS_API_KEY
+// set, read with apikeys.FromEnv) it rotates the key named by -key:
 //
 //	go run ./examples/rotate -grace 24h -reveal
+//
+// A grace period needs a platform that can set a key's expiry (reference,
+// Aitronos, orq.ai). Elsewhere the default grace becomes 0, said so on
+// stderr; an explicit -grace there is refused with the reason.
 package main
 
 import (
@@ -16,6 +20,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -37,16 +42,24 @@ func main() {
 	defer closeFn()
 	fmt.Println("Using", where)
 	ctx := context.Background()
+	if *grace > 0 && !canExpire(c.Platform()) {
+		graceSet := false
+		flag.Visit(func(f *flag.Flag) { graceSet = graceSet || f.Name == "grace" })
+		if graceSet {
+			fmt.Fprintf(os.Stderr, "rotate: %s cannot set a key's expiry, so it cannot keep the old key for a grace period: use -grace 0\n", c.Platform())
+			closeFn()
+			os.Exit(2)
+		}
+		fmt.Fprintf(os.Stderr, "rotate: %s cannot set a key's expiry: retiring the old key at once (-grace 0)\n", c.Platform())
+		*grace = 0
+	}
 	if *keyID == "" {
 		if !embedded {
 			fmt.Fprintln(os.Stderr, "rotate: -key is required against a real service")
 			closeFn()
 			os.Exit(2)
 		}
-		demo, err := c.Create(ctx, apikeys.CreateParams{
-			Name: "billing-service", Scopes: []string{"invoices:read", "invoices:write"},
-			UsageLimitCHF: apikeys.Ptr(250.0),
-		})
+		demo, err := c.Create(ctx, demoParams(c.Platform()))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "rotate:", err)
 			closeFn()
@@ -59,6 +72,30 @@ func main() {
 		closeFn()
 		os.Exit(1)
 	}
+}
+
+// canExpire reports whether p can set an existing key's expiry, which
+// Rotate needs for a grace period.
+func canExpire(p apikeys.Platform) bool {
+	caps := p.Capabilities()
+	return caps.Update && slices.Contains(caps.UpdateFields, apikeys.FieldExpiresAt)
+}
+
+// demoParams is the demo key to rotate: every setting the platform's create
+// carries, as a set field it cannot carry is refused, never dropped.
+func demoParams(p apikeys.Platform) apikeys.CreateParams {
+	has := func(f apikeys.Field) bool { return slices.Contains(p.Capabilities().CreateFields, f) }
+	var params apikeys.CreateParams
+	if has(apikeys.FieldName) {
+		params.Name = "billing-service"
+	}
+	if has(apikeys.FieldScopes) {
+		params.Scopes = []string{"invoices:read", "invoices:write"}
+	}
+	if has(apikeys.FieldUsageLimitCHF) {
+		params.UsageLimitCHF = apikeys.Ptr(250.0)
+	}
+	return params
 }
 
 // run rotates keyID and prints the old and the new key side by side.

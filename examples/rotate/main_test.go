@@ -68,3 +68,33 @@ func TestRun(t *testing.T) {
 		})
 	}
 }
+
+// The demo rotates on every platform's fake: with a grace period where the
+// platform can set a key's expiry, at once elsewhere.
+func TestRunOnEveryPlatform(t *testing.T) {
+	for _, p := range apikeys.Platforms() {
+		t.Run(string(p), func(t *testing.T) {
+			srv := apikeystest.NewServer(apikeystest.WithPlatform(p))
+			defer srv.Close()
+			c, err := srv.Client()
+			if err != nil {
+				t.Fatal(err)
+			}
+			old, err := c.Create(t.Context(), demoParams(p))
+			if err != nil {
+				t.Fatalf("demo key: %v", err)
+			}
+			grace := time.Duration(0)
+			if canExpire(p) {
+				grace = time.Hour
+			}
+			var out bytes.Buffer
+			if err := run(t.Context(), c, old.Key.ID, grace, false, &out); err != nil {
+				t.Fatalf("run: %v\n%s", err, out.String())
+			}
+			if !strings.Contains(out.String(), "new ") {
+				t.Errorf("no new key in\n%s", out.String())
+			}
+		})
+	}
+}

@@ -1,6 +1,9 @@
 // Package keyaudit is a small piece of "your own code" that uses apikeys, and
 // keyaudit_test.go shows how to test it: end to end on an apikeystest server
 // (with a fake clock and injected failures), and as a unit with httpmock.
+// It is a library, not a command, so it runs with go test, not go run:
+//
+//	go test ./examples/testing
 package keyaudit
 
 import (
