@@ -280,7 +280,16 @@ func WithMaxRetryDelay(d time.Duration) Option {
 }
 
 // WithRequestTimeout bounds each attempt, reading the body included. Default
-// 30s; 0 leaves attempts bounded only by the context.
+// 30s; 0 leaves attempts bounded only by the context. An attempt that times
+// out wraps context.DeadlineExceeded and is retried.
+//
+// With a caller's http.Client (WithHTTPClient) the bound is a context per
+// attempt. With the client New builds it costs no context: its transport
+// bounds each phase by d (dialing, the TLS handshake, and the wait for the
+// headers once the request is written), headers that arrive after d are a
+// timeout, and a timer closes the body at d. So an answer is never accepted
+// after d, but an attempt that fails may take longer than d in all: up to
+// about 3d when dialing, the handshake and the server are each slow.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
