@@ -208,8 +208,8 @@ func TestEncode(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Encode mismatch (-want +got):\n%s", diff)
 			}
-			if got.Header != nil || got.MaxBody != 0 {
-				t.Errorf("Header = %v, MaxBody = %d; want nil, 0", got.Header, got.MaxBody)
+			if got.IdempotencyKey != "" || got.MaxBody != 0 {
+				t.Errorf("IdempotencyKey = %q, MaxBody = %d; want none, 0", got.IdempotencyKey, got.MaxBody)
 			}
 			if got.Body != nil && !json.Valid(got.Body) {
 				t.Errorf("body is not JSON: %s", got.Body)

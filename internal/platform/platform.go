@@ -146,9 +146,10 @@ type Request struct {
 	Method   string
 	Path     string
 	RawQuery string
-	// Header holds extra headers (an Idempotency-Key); names are sent as
-	// written. nil for most requests.
-	Header http.Header
+	// IdempotencyKey, when set, goes out as the Idempotency-Key header on
+	// every attempt: only to a platform that deduplicates by it, as Go's
+	// net/http replays a request that carries one.
+	IdempotencyKey string
 	Body   []byte // nil: no body and no Content-Type
 	Retry  Retry
 	// MaxBody bounds a success answer; 0 is the client's default (4 MiB).

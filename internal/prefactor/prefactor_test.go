@@ -228,8 +228,8 @@ func TestEncode(t *testing.T) {
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Encode (-want +got):\n%s", diff)
 			}
-			if got.MaxBody != 0 || got.Header != nil {
-				t.Errorf("MaxBody %d, Header %v; want 0 and nil", got.MaxBody, got.Header)
+			if got.MaxBody != 0 || got.IdempotencyKey != "" {
+				t.Errorf("MaxBody %d, IdempotencyKey %q; want 0 and none", got.MaxBody, got.IdempotencyKey)
 			}
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
@@ -72,7 +73,8 @@ var actionPaths = map[string]bool{
 // Every mutation carries the call's Idempotency-Key, which the reference API
 // honours, so every one of them may be retried.
 func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
-	coll := "/organizations/" + url.PathEscape(op.OrgID) + "/api-keys"
+	org, id := url.PathEscape(op.OrgID), url.PathEscape(op.KeyID)
+	coll := "/organizations/" + org + "/api-keys"
 	var req platform.Request
 	var err error
 	switch op.Kind {
@@ -82,15 +84,15 @@ func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
 	case platform.KindList:
 		return platform.Request{Method: http.MethodGet, Path: coll, RawQuery: listQuery(op.List)}, nil
 	case platform.KindGet:
-		return platform.Request{Method: http.MethodGet, Path: coll + "/" + url.PathEscape(op.KeyID)}, nil
+		return platform.Request{Method: http.MethodGet, Path: keyPath(org, id, "")}, nil
 	case platform.KindUpdate:
-		req = platform.Request{Method: http.MethodPatch, Path: coll + "/" + url.PathEscape(op.KeyID)}
+		req = platform.Request{Method: http.MethodPatch, Path: keyPath(org, id, "")}
 		req.Body, err = json.Marshal(newUpdateBody(op.Update))
 	case platform.KindTransition:
-		one := coll + "/" + url.PathEscape(op.KeyID)
+		one := keyPath(org, id, "")
 		switch {
 		case actionPaths[op.Action]:
-			req = platform.Request{Method: http.MethodPost, Path: one + "/" + op.Action}
+			req = platform.Request{Method: http.MethodPost, Path: keyPath(org, id, op.Action)}
 		case op.Action == platform.ActionArchive:
 			req = platform.Request{Method: http.MethodDelete, Path: one}
 		case op.Action == platform.ActionDelete:
@@ -101,10 +103,29 @@ func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
 	default:
 		return platform.Request{}, fmt.Errorf("reference: no such operation %d", op.Kind)
 	}
-	if op.IdempotencyKey != "" {
-		req.Header = http.Header{"Idempotency-Key": {op.IdempotencyKey}}
-	}
+	req.IdempotencyKey = op.IdempotencyKey
 	return req, err
+}
+
+// keyPath is /organizations/{org}/api-keys/{id}[/{action}] from escaped
+// parts, built in one allocation: it is on the path of every call on a key.
+func keyPath(org, id, action string) string {
+	const pre, mid = "/organizations/", "/api-keys/"
+	n := len(pre) + len(org) + len(mid) + len(id)
+	if action != "" {
+		n += 1 + len(action)
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(pre)
+	b.WriteString(org)
+	b.WriteString(mid)
+	b.WriteString(id)
+	if action != "" {
+		b.WriteByte('/')
+		b.WriteString(action)
+	}
+	return b.String()
 }
 
 func listQuery(l *platform.ListFields) string {

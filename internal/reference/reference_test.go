@@ -72,7 +72,6 @@ func TestEncode(t *testing.T) {
 	t.Parallel()
 	expires := time.Date(2026, 1, 2, 3, 4, 5, 600000000, time.UTC)
 	const coll = "/organizations/org_1/api-keys"
-	idemHeader := http.Header{"Idempotency-Key": {idem}}
 	tests := []struct {
 		name string
 		op   platform.Operation
@@ -81,7 +80,7 @@ func TestEncode(t *testing.T) {
 		{
 			name: "create, name only",
 			op:   platform.Operation{Kind: platform.KindCreate, OrgID: "org_1", IdempotencyKey: idem, Create: &platform.CreateFields{Name: "ci"}},
-			want: platform.Request{Method: "POST", Path: coll, Header: idemHeader, Body: []byte(`{"key_name":"ci"}`), Retry: platform.RetryDeduplicated},
+			want: platform.Request{Method: "POST", Path: coll, IdempotencyKey: idem, Body: []byte(`{"key_name":"ci"}`), Retry: platform.RetryDeduplicated},
 		},
 		{
 			name: "create, every field",
@@ -89,7 +88,7 @@ func TestEncode(t *testing.T) {
 				Name: "ci", Scopes: []string{"a", "b"}, UsageLimitCHF: ptr(12.5), ExpiresAt: &expires,
 				PermissionMode: "restricted", Access: map[string]string{"z": "read", "a": "write"}, ProjectID: "p1",
 			}},
-			want: platform.Request{Method: "POST", Path: coll, Header: idemHeader, Retry: platform.RetryDeduplicated, Body: []byte(
+			want: platform.Request{Method: "POST", Path: coll, IdempotencyKey: idem, Retry: platform.RetryDeduplicated, Body: []byte(
 				`{"key_name":"ci","scopes":["a","b"],"usage_limit_chf":12.5,"expires_at":"2026-01-02T03:04:05.6Z",` +
 					`"permission_mode":"restricted","access":{"a":"write","z":"read"},"project_scope":{"single":{"project_id":"p1"}}}`)},
 		},
@@ -98,7 +97,7 @@ func TestEncode(t *testing.T) {
 			op: platform.Operation{Kind: platform.KindCreate, OrgID: "org_1", IdempotencyKey: idem, Create: &platform.CreateFields{
 				Name: "ci", Scopes: []string{}, Access: map[string]string{}, UsageLimitCHF: ptr(0.0),
 			}},
-			want: platform.Request{Method: "POST", Path: coll, Header: idemHeader, Retry: platform.RetryDeduplicated,
+			want: platform.Request{Method: "POST", Path: coll, IdempotencyKey: idem, Retry: platform.RetryDeduplicated,
 				Body: []byte(`{"key_name":"ci","usage_limit_chf":0}`)},
 		},
 		{
@@ -138,14 +137,14 @@ func TestEncode(t *testing.T) {
 		{
 			name: "update, nothing",
 			op:   platform.Operation{Kind: platform.KindUpdate, OrgID: "org_1", KeyID: "k1", IdempotencyKey: idem, Update: &platform.UpdateFields{}},
-			want: platform.Request{Method: "PATCH", Path: coll + "/k1", Header: idemHeader, Body: []byte(`{}`)},
+			want: platform.Request{Method: "PATCH", Path: coll + "/k1", IdempotencyKey: idem, Body: []byte(`{}`)},
 		},
 		{
 			name: "update, clears",
 			op: platform.Operation{Kind: platform.KindUpdate, OrgID: "org_1", KeyID: "k1", IdempotencyKey: idem, Update: &platform.UpdateFields{
 				Scopes: []string{}, Access: map[string]string{}, ClearUsageLimit: true, ClearExpiresAt: true, ProjectID: ptr(""),
 			}},
-			want: platform.Request{Method: "PATCH", Path: coll + "/k1", Header: idemHeader, Body: []byte(
+			want: platform.Request{Method: "PATCH", Path: coll + "/k1", IdempotencyKey: idem, Body: []byte(
 				`{"scopes":[],"clear_usage_limit":true,"clear_expires_at":true,"access":{},"project_scope":{"all":{}}}`)},
 		},
 		{
@@ -154,18 +153,18 @@ func TestEncode(t *testing.T) {
 				Name: ptr("n"), Scopes: []string{"s"}, UsageLimitCHF: ptr(0.0), ExpiresAt: &expires,
 				PermissionMode: ptr("read_only"), Access: map[string]string{"r": "read"}, ProjectID: ptr("p9"),
 			}},
-			want: platform.Request{Method: "PATCH", Path: coll + "/k1", Header: idemHeader, Body: []byte(
+			want: platform.Request{Method: "PATCH", Path: coll + "/k1", IdempotencyKey: idem, Body: []byte(
 				`{"key_name":"n","scopes":["s"],"usage_limit_chf":0,"expires_at":"2026-01-02T03:04:05.6Z",` +
 					`"permission_mode":"read_only","access":{"r":"read"},"project_scope":{"single":{"project_id":"p9"}}}`)},
 		},
-		{name: "activate", op: transition("activate"), want: platform.Request{Method: "POST", Path: coll + "/k1/activate", Header: idemHeader}},
-		{name: "deactivate", op: transition("deactivate"), want: platform.Request{Method: "POST", Path: coll + "/k1/deactivate", Header: idemHeader}},
-		{name: "pause", op: transition("pause"), want: platform.Request{Method: "POST", Path: coll + "/k1/pause", Header: idemHeader}},
-		{name: "unpause", op: transition("unpause"), want: platform.Request{Method: "POST", Path: coll + "/k1/unpause", Header: idemHeader}},
-		{name: "archive", op: transition("archive"), want: platform.Request{Method: "DELETE", Path: coll + "/k1", Header: idemHeader}},
-		{name: "reactivate", op: transition("reactivate"), want: platform.Request{Method: "POST", Path: coll + "/k1/reactivate", Header: idemHeader}},
-		{name: "revoke", op: transition("revoke"), want: platform.Request{Method: "POST", Path: coll + "/k1/revoke", Header: idemHeader}},
-		{name: "delete", op: transition("delete"), want: platform.Request{Method: "DELETE", Path: coll + "/k1", RawQuery: "permanent=true", Header: idemHeader}},
+		{name: "activate", op: transition("activate"), want: platform.Request{Method: "POST", Path: coll + "/k1/activate", IdempotencyKey: idem}},
+		{name: "deactivate", op: transition("deactivate"), want: platform.Request{Method: "POST", Path: coll + "/k1/deactivate", IdempotencyKey: idem}},
+		{name: "pause", op: transition("pause"), want: platform.Request{Method: "POST", Path: coll + "/k1/pause", IdempotencyKey: idem}},
+		{name: "unpause", op: transition("unpause"), want: platform.Request{Method: "POST", Path: coll + "/k1/unpause", IdempotencyKey: idem}},
+		{name: "archive", op: transition("archive"), want: platform.Request{Method: "DELETE", Path: coll + "/k1", IdempotencyKey: idem}},
+		{name: "reactivate", op: transition("reactivate"), want: platform.Request{Method: "POST", Path: coll + "/k1/reactivate", IdempotencyKey: idem}},
+		{name: "revoke", op: transition("revoke"), want: platform.Request{Method: "POST", Path: coll + "/k1/revoke", IdempotencyKey: idem}},
+		{name: "delete", op: transition("delete"), want: platform.Request{Method: "DELETE", Path: coll + "/k1", RawQuery: "permanent=true", IdempotencyKey: idem}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

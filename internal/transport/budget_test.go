@@ -354,7 +354,7 @@ func TestQuotaDeduplicatedCreateNeverRefused(t *testing.T) {
 	var logs bytes.Buffer
 	tr := budgetTransport(s, b, &logs)
 	create := platform.Request{Method: http.MethodPost, Path: "/keys", Body: []byte(`{}`),
-		Header: http.Header{"Idempotency-Key": {"k"}}, Retry: platform.RetryDeduplicated}
+		IdempotencyKey: "k", Retry: platform.RetryDeduplicated}
 	if st, n, refused, err := do(t, tr, create); st != 200 || n != 3 || refused || err != nil {
 		t.Fatalf("deduplicated create from an empty bucket: status %d after %d attempts (refused %v), %v; want 200 after 3", st, n, refused, err)
 	}
@@ -363,8 +363,8 @@ func TestQuotaDeduplicatedCreateNeverRefused(t *testing.T) {
 	}
 	for _, req := range []platform.Request{
 		get,
-		{Method: http.MethodPatch, Path: "/k", Body: []byte(`{}`), Header: http.Header{"Idempotency-Key": {"k"}}},
-		{Method: http.MethodPost, Path: "/k/pause", Header: http.Header{"Idempotency-Key": {"k"}}},
+		{Method: http.MethodPatch, Path: "/k", Body: []byte(`{}`), IdempotencyKey: "k"},
+		{Method: http.MethodPost, Path: "/k/pause", IdempotencyKey: "k"},
 	} {
 		logs.Reset()
 		s.script = []scripted{{status: 500}}

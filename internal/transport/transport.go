@@ -423,8 +423,8 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		return nil, err
 	}
 	h := hreq.Header
-	for name, v := range req.Header {
-		h[name] = v
+	if req.IdempotencyKey != "" {
+		h["Idempotency-Key"] = []string{req.IdempotencyKey}
 	}
 	if t.cfg.AuthHeader != "" {
 		h[t.cfg.AuthHeader] = t.auth

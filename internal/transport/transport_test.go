@@ -377,7 +377,7 @@ func TestDoHeaders(t *testing.T) {
 	posts = 0
 	const key = "caller-chosen_key.1"
 	resp, err = tr.Do(ctx, platform.Request{Method: http.MethodPost, Path: "/b", Body: []byte(`{"a":1}`),
-		Header: http.Header{"Idempotency-Key": {key}}, Retry: platform.RetryDeduplicated})
+		IdempotencyKey: key, Retry: platform.RetryDeduplicated})
 	if err != nil || resp.Attempts != 2 {
 		t.Fatalf("POST = %+v, %v; want success on attempt 2", resp, err)
 	}
@@ -397,8 +397,7 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 
 // The credential header goes out spelled as configured (Confident AI's
 // CONFIDENT_API_KEY, which Header.Set would turn into Confident_api_key),
-// with the scheme in its value; a request's own header of the same name
-// cannot replace it.
+// with the scheme in its value.
 func TestDoAuthHeaderSpelling(t *testing.T) {
 	var header http.Header
 	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
@@ -411,8 +410,7 @@ func TestDoAuthHeaderSpelling(t *testing.T) {
 		{"X-Api-Key", "cred"},
 	} {
 		tr := New(Config{HTTPClient: hc, BaseURL: "https://api.example.com", AuthHeader: c.name, AuthValue: c.value})
-		resp, err := tr.Do(context.Background(), platform.Request{Method: http.MethodGet, Path: "/k",
-			Header: http.Header{c.name: {"forged"}}})
+		resp, err := tr.Do(context.Background(), platform.Request{Method: http.MethodGet, Path: "/k"})
 		if err != nil {
 			t.Fatal(err)
 		}
