@@ -331,10 +331,9 @@ func (c *Client) scrubValue(v any) any {
 // where is the start of an error's text, as APIError.Error writes it: the
 // platform, the operation and the key it was on.
 func (c *Client) where(op *platform.Operation) string {
-	if op.KeyID == "" {
-		return "apikeys: " + string(c.platform) + ": " + opName(op)
-	}
-	return "apikeys: " + string(c.platform) + ": " + opName(op) + " key " + op.KeyID
+	var b strings.Builder
+	writeWhere(&b, c.platform, opName(op), op.KeyID)
+	return b.String()
 }
 
 // opName is the operation as errors name it.

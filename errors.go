@@ -96,21 +96,29 @@ type APIError struct {
 	orgHint string
 }
 
+// writeWhere writes the start every error of a call shares,
+// "apikeys: <platform>: <operation>[ key <id>]", leaving out what is empty.
+func writeWhere(b *strings.Builder, p Platform, op, keyID string) {
+	b.WriteString("apikeys: ")
+	if p != "" {
+		b.WriteString(string(p))
+		b.WriteString(": ")
+	}
+	if op != "" {
+		b.WriteString(op)
+		if keyID != "" {
+			b.WriteString(" key ")
+			b.WriteString(keyID)
+		}
+	}
+}
+
 // Error returns a one-line summary that is safe to log:
 // "apikeys: <platform>: <operation>[ key <id>]: <status>[ <code>]: <message>[ (request <id>)]".
 func (e *APIError) Error() string {
 	var b strings.Builder
-	b.WriteString("apikeys: ")
-	if e.Platform != "" {
-		b.WriteString(string(e.Platform))
-		b.WriteString(": ")
-	}
+	writeWhere(&b, e.Platform, e.Operation, e.KeyID)
 	if e.Operation != "" {
-		b.WriteString(e.Operation)
-		if e.KeyID != "" {
-			b.WriteString(" key ")
-			b.WriteString(e.KeyID)
-		}
 		b.WriteString(": ")
 	}
 	b.WriteString(strconv.Itoa(e.StatusCode))
@@ -236,10 +244,7 @@ type UnsupportedError struct {
 // Error names the platform, the operation and the field.
 func (e *UnsupportedError) Error() string {
 	var b strings.Builder
-	b.WriteString("apikeys: ")
-	b.WriteString(string(e.Platform))
-	b.WriteString(": ")
-	b.WriteString(e.Operation)
+	writeWhere(&b, e.Platform, e.Operation, "")
 	if e.Field != "" {
 		b.WriteString(": ")
 		b.WriteString(e.Field)
@@ -275,14 +280,7 @@ type OutcomeUnknownError struct {
 // Error says that the outcome is unknown, what to do, and the cause.
 func (e *OutcomeUnknownError) Error() string {
 	var b strings.Builder
-	b.WriteString("apikeys: ")
-	b.WriteString(string(e.Platform))
-	b.WriteString(": ")
-	b.WriteString(e.Operation)
-	if e.KeyID != "" {
-		b.WriteString(" key ")
-		b.WriteString(e.KeyID)
-	}
+	writeWhere(&b, e.Platform, e.Operation, e.KeyID)
 	b.WriteString(": outcome unknown")
 	if e.Operation == "create" {
 		b.WriteString(": the key may exist without a usable secret; find it with List")
