@@ -165,6 +165,12 @@ func (c *Client) Rotate(ctx context.Context, keyID string, p RotateParams) (*Cre
 	if !c.platform.Can(old.Status, retire) {
 		return nil, &rotateRefused{keyID: keyID, err: &TransitionError{Platform: c.platform, From: old.Status, Action: retire}}
 	}
+	// A mode the answer did not give would be left out of the create, which
+	// then takes the platform's default (orq.ai: ALL), possibly wider.
+	if old.PermissionMode == "" && slices.Contains(c.spec.CreateFields, platform.FieldPermissionMode) {
+		return nil, &UnsupportedError{Platform: c.platform, Operation: "rotate", Field: platform.FieldPermissionMode,
+			Reason: "the key's permission mode is unknown, and a replacement would get the platform's default"}
+	}
 	now := c.now()
 	params := c.replacement(old, p, now)
 	if err := params.check(c); err != nil {

@@ -19,10 +19,13 @@ import (
 	"github.com/apikeys-go/apikeys/apikeystest"
 )
 
-// Run runs the whole suite for p.
-func Run(t *testing.T, p apikeys.Platform) {
+// Run runs the whole suite for p, against a fake built with server (beside
+// WithPlatform(p)): a platform that answers in more than one wire generation
+// (orq.ai) runs the suite once per generation, from its test file, so the
+// scenario itself never branches on the platform.
+func Run(t *testing.T, p apikeys.Platform, server ...apikeystest.Option) {
 	t.Helper()
-	s := &suite{p: p, caps: p.Capabilities()}
+	s := &suite{p: p, caps: p.Capabilities(), server: append([]apikeystest.Option{apikeystest.WithPlatform(p)}, server...)}
 	t.Run("Capabilities", s.capabilities)
 	t.Run("CredentialHeader", s.credentialHeader)
 	t.Run("CreateSecretOnce", s.createSecretOnce)
@@ -38,8 +41,9 @@ func Run(t *testing.T, p apikeys.Platform) {
 }
 
 type suite struct {
-	p    apikeys.Platform
-	caps apikeys.Capabilities
+	p      apikeys.Platform
+	caps   apikeys.Capabilities
+	server []apikeystest.Option // every fake of the run is built with these
 }
 
 // env is one fresh fake server and a client for it.
@@ -52,7 +56,7 @@ type env struct {
 
 func (s *suite) env(t *testing.T, opts ...apikeys.Option) *env {
 	t.Helper()
-	srv := apikeystest.NewServer(apikeystest.WithPlatform(s.p))
+	srv := apikeystest.NewServer(s.server...)
 	t.Cleanup(srv.Close)
 	c, err := srv.Client(opts...)
 	if err != nil {

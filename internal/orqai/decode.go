@@ -3,9 +3,12 @@ package orqai
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
@@ -13,21 +16,43 @@ import (
 // carry is what a replacement key's create needs that platform.Key does not
 // model: the owner and the MCP-gateway restriction, both accepted by the
 // create, as the old key held them (compact JSON). restriction is set when
-// the old key holds something the create cannot set (a budget, a rate limit
-// or other constraint); Encode then refuses the create. carry holds no
-// secret: owner and mcp_access are attribution and gateway IDs.
+// the create cannot make a key no wider than the old one: the old key holds
+// something the create cannot set (a budget, a rate limit or other
+// constraint), or its project scope or owner did not read as one of the
+// shapes the vendor documents, so copying it would be a guess (an unread
+// scope would become every project, an unread owner the service account).
+// Encode then refuses the create. carry holds no secret: owner and
+// mcp_access are attribution and gateway IDs.
 type carry struct {
 	owner, mcpAccess json.RawMessage
 	restriction      *platform.Unsupported
 }
 
-// Decode reads a 2xx answer to op, in either wire generation.
+// What a create cannot carry, so Rotate refuses.
+var (
+	budgetRefusal = &platform.Unsupported{Field: "budget",
+		Reason: "the key has an orq.ai budget, which a create cannot set; rotate it by hand"}
+	constraintsRefusal = &platform.Unsupported{Field: "constraints",
+		Reason: "the key has orq.ai constraints other than an expiry (a budget or rate limit), which a create cannot set; rotate it by hand"}
+	scopeRefusal = &platform.Unsupported{Field: "project_scope",
+		Reason: `the key's orq.ai project_scope is missing or neither {"all":{}} nor {"single":{"project_id"}}, so a replacement could reach more projects; rotate it by hand`}
+	projectsRefusal = &platform.Unsupported{Field: "projects",
+		Reason: "the key's orq.ai projects do not match its project_scope, so a replacement could reach more projects; rotate it by hand"}
+	ownerRefusal = &platform.Unsupported{Field: "owner",
+		Reason: `the key's orq.ai owner is missing or neither {"user":{"user_id"}} nor {"service_account":{}}, so a replacement's owner would be a guess; rotate it by hand`}
+)
+
+// Decode reads a 2xx answer to op, in either wire generation. Each answer is
+// decoded once, into a struct that holds the members of both generations;
+// what decoded tells the generation (a wrapping "api_key", a "data" page or
+// a bare array is the older or the newer shape, see the package doc).
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
 	body := bytes.TrimSpace(a.Body)
 	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		// older: 200 {}; newer: 204 and no body. Only a failure matters.
-		if obj, ok := parseObject(body); ok {
-			if e := failure(obj); e != nil {
+		var p probe
+		if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &p) == nil {
+			if e := failure(p.held(), p.Error); e != nil {
 				return platform.Result{}, e
 			}
 		}
@@ -56,66 +81,523 @@ func (e *fieldError) Error() string {
 	return "orqai: " + e.field + ": " + e.reason
 }
 
-type object map[string]json.RawMessage
-
-// parseObject reads a JSON object; false for anything else, invalid JSON
-// included.
-func parseObject(body []byte) (object, bool) {
-	if len(body) == 0 || body[0] != '{' {
-		return nil, false
+// notJSONObject is the error for a body that is not an object: invalid JSON
+// says so first, as it says nothing else.
+func notJSONObject(body []byte, what string) error {
+	if !json.Valid(body) {
+		return errInvalidJSON
 	}
-	var obj object
-	if json.Unmarshal(body, &obj) != nil {
-		return nil, false
+	return &fieldError{reason: what + " is not a JSON object"}
+}
+
+// state is what a member held, for the member types below: each decodes
+// whatever JSON it meets and records it, so one member of the wrong type
+// loses only itself and is named afterwards (encoding/json would stop at an
+// error an UnmarshalJSON returns).
+type state uint8
+
+const (
+	stAbsent    state = iota // not there, or null
+	stGood                   // the expected type
+	stWrongType              // another JSON type
+	stEmpty                  // wtime: "", no time
+	stBadTime                // wtime: a string that is not an RFC 3339 time
+	stBadLevel               // accessMember: a level neither a name nor a number
+)
+
+// wstr is a string member.
+type wstr struct {
+	s     string
+	state state
+}
+
+func (w *wstr) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		*w = wstr{}
+	case '"':
+		*w = wstr{s: unquote(b), state: stGood}
+	default:
+		*w = wstr{state: stWrongType}
 	}
-	return obj, true
+	return nil
 }
 
-// present is a member that is there and not null.
-func (o object) present(name string) bool {
-	raw, ok := o[name]
-	return ok && !isNull(raw)
+func (w wstr) present() bool { return w.state != stAbsent }
+
+// unquote is a JSON string's value: the bytes between the quotes when they
+// need no decoding (the common case: one allocation, as encoding/json
+// makes), else what encoding/json makes of them. b is a valid JSON string:
+// the decode that called UnmarshalJSON checked the whole body first.
+func unquote(b []byte) string {
+	inner := b[1 : len(b)-1]
+	if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+		return string(inner)
+	}
+	var s string
+	_ = json.Unmarshal(b, &s)
+	return s
 }
 
-func isNull(raw json.RawMessage) bool {
-	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
+// wenum is a string member that is usually one of the vendor's enum names
+// (status, permission_mode): a known name is held without a copy of its own.
+type wenum struct{ wstr }
+
+// enumWords are the ApiKeyStatus and PermissionMode names orq.ai sends.
+var enumWords = slices.Concat(slices.Collect(maps.Values(statusWire)), slices.Collect(maps.Values(modeWire)))
+
+func (w *wenum) UnmarshalJSON(b []byte) error {
+	if b[0] == '"' {
+		for _, word := range enumWords {
+			if string(b[1:len(b)-1]) == word {
+				w.wstr = wstr{s: word, state: stGood}
+				return nil
+			}
+		}
+	}
+	return w.wstr.UnmarshalJSON(b)
 }
 
-// failure is the error envelope in a body that holds no key (a body with
-// a token or a key is a key, whatever else it holds: a secret is never
-// dropped for an "error" member).
-func failure(obj object) *platform.Error {
-	for _, name := range []string{"api_key", "api_key_id", "id", "token"} {
-		if obj.present(name) {
+// seen is a member that is there and not null, never read: "token" outside
+// a create, which on the newer wire is the raw secret on a Get.
+type seen bool
+
+func (s *seen) UnmarshalJSON(b []byte) error {
+	*s = b[0] != 'n'
+	return nil
+}
+
+func (s seen) present() bool { return bool(s) }
+
+// wtime is an RFC 3339 time member (with or without a fraction), in UTC;
+// "" is none.
+type wtime struct {
+	t     time.Time
+	state state
+}
+
+func (w *wtime) UnmarshalJSON(b []byte) error {
+	*w = wtime{}
+	switch {
+	case b[0] == 'n':
+	case b[0] != '"':
+		w.state = stWrongType
+	case len(b) == 2:
+		w.state = stEmpty
+	default:
+		// time.Time's own decode reads the bytes without a copy; the rarer
+		// forms it refuses (escapes, looser RFC 3339) get time.Parse.
+		if w.t.UnmarshalJSON(b) != nil {
+			t, err := time.Parse(time.RFC3339Nano, unquote(b))
+			if err != nil {
+				w.state = stBadTime
+				return nil
+			}
+			w.t = t
+		}
+		w.t, w.state = w.t.UTC(), stGood
+	}
+	return nil
+}
+
+// wbool is a boolean member.
+type wbool struct {
+	b     bool
+	state state
+}
+
+func (w *wbool) UnmarshalJSON(b []byte) error {
+	switch b[0] {
+	case 'n':
+		*w = wbool{}
+	case 't', 'f':
+		*w = wbool{b: b[0] == 't', state: stGood}
+	default:
+		*w = wbool{state: stWrongType}
+	}
+	return nil
+}
+
+// accessMember is the access map. Levels are AccessLevel names on the wire
+// (the older schema types them as integer enums while its prose says
+// names): a name is normalized, an unknown name or a number is kept as the
+// vendor wrote it. An empty map is nil: it grants nothing and is what a
+// non-restricted key answers, so a Rotate does not read it as set.
+type accessMember struct {
+	m     map[string]string
+	state state
+}
+
+func (w *accessMember) UnmarshalJSON(b []byte) error {
+	*w = accessMember{}
+	switch b[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		w.state = stWrongType
+		return nil
+	}
+	var levels map[string]json.RawMessage
+	_ = json.Unmarshal(b, &levels) // an object of any values: it decodes
+	w.state = stGood
+	for resource, raw := range levels {
+		switch raw[0] {
+		case 'n':
+			continue
+		case '"':
+			w.set(resource, levelWord(unquote(raw)))
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			w.set(resource, string(raw))
+		default:
+			w.state = stBadLevel
+		}
+	}
+	return nil
+}
+
+func (w *accessMember) set(resource, level string) {
+	if w.m == nil {
+		w.m = map[string]string{}
+	}
+	w.m[resource] = level
+}
+
+func levelWord(s string) string {
+	switch strings.ToUpper(strings.TrimPrefix(s, accessPrefix)) {
+	case "NONE":
+		return "none"
+	case "READ":
+		return "read"
+	case "WRITE":
+		return "write"
+	}
+	return s
+}
+
+// Project scopes, as wireScope reads them.
+const (
+	scopeAbsent    = iota // not there, or null
+	scopeAll              // exactly {"all":{}}
+	scopeSingle           // {"single":{"project_id":"…"}}
+	scopeNotObject        // not a JSON object
+	scopeBadSingle        // single is not an object with a string project_id
+	scopeUnknown          // any other object
+)
+
+// allProjects is the one spelling of every project.
+var allProjects = []byte(`{"all":{}}`)
+
+// wireScope is project_scope. Only {"all":{}} means every project; a single
+// project needs a non-empty project_id. A scope holding both (the seed
+// page's rendered example does) reads as the single project: the narrower
+// reading, so a replacement is never scoped wider than the key. Anything
+// else, an unknown member included (the newer schema allows more), is
+// unknown: ProjectID stays "" and a Rotate refuses.
+type wireScope struct {
+	projectID string
+	state     uint8
+}
+
+func (w *wireScope) UnmarshalJSON(b []byte) error {
+	*w = wireScope{}
+	switch {
+	case b[0] == 'n':
+		return nil
+	case b[0] != '{':
+		w.state = scopeNotObject
+		return nil
+	case bytes.Equal(b, allProjects):
+		w.state = scopeAll // the common answer, without a second decode
+		return nil
+	}
+	var members map[string]json.RawMessage
+	_ = json.Unmarshal(b, &members)
+	w.state = scopeUnknown
+	var all, single json.RawMessage
+	for name, raw := range members {
+		switch {
+		case isNull(raw):
+		case name == "all":
+			all = raw
+		case name == "single":
+			single = raw
+		default:
 			return nil
 		}
 	}
-	e, ok := envelope(obj)
+	if single != nil {
+		var s struct {
+			ProjectID *string `json:"project_id"`
+		}
+		if single[0] != '{' || json.Unmarshal(single, &s) != nil {
+			w.state = scopeBadSingle
+			return nil
+		}
+		if s.ProjectID != nil && *s.ProjectID != "" {
+			w.projectID, w.state = *s.ProjectID, scopeSingle
+		}
+		return nil
+	}
+	if isEmptyObject(all) {
+		w.state = scopeAll
+	}
+	return nil
+}
+
+// wireProjects is the newer wire's "projects", an array of strings the
+// spec says nothing more of.
+type wireProjects struct {
+	ids   []string
+	state state
+}
+
+func (w *wireProjects) UnmarshalJSON(b []byte) error {
+	*w = wireProjects{}
+	if b[0] == 'n' {
+		return nil
+	}
+	w.state = stWrongType
+	if json.Unmarshal(b, &w.ids) == nil {
+		w.state = stGood
+	}
+	return nil
+}
+
+// agrees reports that projects, read as the projects the key reaches, says
+// what scope says: nothing (absent), none beside every project, or exactly
+// the single project. Anything else could mean a key narrower than its
+// scope, which a replacement would widen.
+func (w *wireProjects) agrees(scope *wireScope) bool {
+	switch w.state {
+	case stAbsent:
+		return true
+	case stGood:
+		switch scope.state {
+		case scopeAll:
+			return len(w.ids) == 0
+		case scopeSingle:
+			return len(w.ids) == 1 && w.ids[0] == scope.projectID
+		}
+	}
+	return false
+}
+
+// serviceAccount is the service-account owner, as a create takes it.
+var serviceAccount = json.RawMessage(`{"service_account":{}}`)
+
+// wireOwner is owner, kept as a create takes it when it is exactly one of
+// the shapes the vendor documents, {"user":{"user_id":"…"}} or
+// {"service_account":{}}. Anything else (both, neither, another member) is
+// unknown and not carried: lifecycle hangs on it (a user's key dies with the
+// user, a service account's does not), so it is never guessed.
+type wireOwner struct {
+	raw   json.RawMessage
+	state state // stAbsent, stGood, stWrongType (not an object), else unknown
+}
+
+const stUnknownOwner = stBadLevel + 1
+
+func (w *wireOwner) UnmarshalJSON(b []byte) error {
+	*w = wireOwner{}
+	switch {
+	case b[0] == 'n':
+		return nil
+	case b[0] != '{':
+		w.state = stWrongType
+		return nil
+	case bytes.Equal(b, serviceAccount):
+		w.raw, w.state = serviceAccount, stGood // the common answer, without a second decode
+		return nil
+	}
+	w.state = stUnknownOwner
+	var members map[string]json.RawMessage
+	if json.Unmarshal(b, &members) != nil || len(members) != 1 {
+		return nil
+	}
+	if sa, ok := members["service_account"]; ok {
+		if isEmptyObject(sa) {
+			w.raw, w.state = serviceAccount, stGood
+		}
+		return nil
+	}
+	var user map[string]json.RawMessage
+	var id string
+	if json.Unmarshal(members["user"], &user) != nil || len(user) != 1 ||
+		json.Unmarshal(user["user_id"], &id) != nil || strings.TrimSpace(id) == "" {
+		return nil
+	}
+	type userOwner struct {
+		UserID string `json:"user_id"`
+	}
+	w.raw, _ = json.Marshal(struct {
+		User userOwner `json:"user"`
+	}{userOwner{id}})
+	w.state = stGood
+	return nil
+}
+
+// wireObject is a member a create takes as it is (mcp_access), kept as
+// compact JSON; an empty object is none.
+type wireObject struct {
+	raw   json.RawMessage
+	state state
+}
+
+func (w *wireObject) UnmarshalJSON(b []byte) error {
+	*w = wireObject{}
+	switch b[0] {
+	case 'n':
+		return nil
+	case '{':
+	default:
+		w.state = stWrongType
+		return nil
+	}
+	var buf bytes.Buffer
+	_ = json.Compact(&buf, b)
+	if buf.Len() > 2 { // not {}
+		w.raw, w.state = buf.Bytes(), stGood
+	}
+	return nil
+}
+
+// budget and constraints are read for whether they restrict, whatever
+// their shape: the budget is managed by the Budgets API; constraints hold
+// "budget / rate limit / expiry" per the update's description, the expiry
+// being ExpiresAt. The older wire shows a budget only when the read sets
+// include_budget, which Encode's Get does.
+type (
+	budget      bool
+	constraints bool
+)
+
+func (m *budget) UnmarshalJSON(b []byte) error {
+	*m = budget(meaningful(b))
+	return nil
+}
+
+func (m *constraints) UnmarshalJSON(b []byte) error {
+	*m = constraints(restrictiveConstraints(b))
+	return nil
+}
+
+// wireKey is a key object of either generation: the older member names
+// (api_key_id, created_at, updated_at, expires_at) beside the newer ones
+// (id, created, updated, expiration), the older one read where both are
+// there. It has no "token": on the newer wire that is the raw secret on a
+// Get, and a Key never holds a secret.
+type wireKey struct {
+	APIKeyID       wstr         `json:"api_key_id"`
+	ID             wstr         `json:"id"`
+	WorkspaceID    wstr         `json:"workspace_id"`
+	Name           wstr         `json:"name"`
+	TokenPrefix    wstr         `json:"token_prefix"`
+	CreatedByID    wstr         `json:"created_by_id"`
+	UpdatedByID    wstr         `json:"updated_by_id"`
+	CreatedAt      wtime        `json:"created_at"`
+	Created        wtime        `json:"created"`
+	UpdatedAt      wtime        `json:"updated_at"`
+	Updated        wtime        `json:"updated"`
+	LastUsedAt     wtime        `json:"last_used_at"`
+	ExpiresAt      wtime        `json:"expires_at"`
+	Expiration     wtime        `json:"expiration"`
+	Status         wenum        `json:"status"`
+	Active         wbool        `json:"active"`
+	PermissionMode wenum        `json:"permission_mode"`
+	Access         accessMember `json:"access"`
+	ProjectScope   wireScope    `json:"project_scope"`
+	Projects       wireProjects `json:"projects"`
+	Owner          wireOwner    `json:"owner"`
+	MCPAccess      wireObject   `json:"mcp_access"`
+	Budget         budget       `json:"budget"`
+	Constraints    constraints  `json:"constraints"`
+}
+
+// answer is a one-key answer of either generation: the older
+// {"api_key":{…}} (a create adds "token"), or the newer flat key (with
+// "token" in it), or the failure envelope. T is wstr for a create, whose
+// token is the secret, and seen for anything else, whose token is never
+// read.
+type answer[T interface{ present() bool }] struct {
+	wireKey
+	APIKey *wireKey        `json:"api_key"`
+	Token  T               `json:"token"`
+	Error  json.RawMessage `json:"error"`
+}
+
+// decode reads body into a and returns its key object and the path errors
+// name it by. A failure envelope in a body that holds no key is the error.
+func (a *answer[T]) decode(body []byte, what string) (*wireKey, string, error) {
+	if body[0] != '{' {
+		return nil, "", notJSONObject(body, what)
+	}
+	switch err := json.Unmarshal(body, a); err.(type) {
+	case nil:
+	case *json.UnmarshalTypeError:
+		// Every member type of a key decodes whatever it meets, so the
+		// only member that can fail is api_key, which must be an object:
+		// it is not the older wrapper, and the answer is read as the key.
+		// It was there, so the answer holds a key, not a failure.
+		return &a.wireKey, "", nil
+	default:
+		return nil, "", errInvalidJSON
+	}
+	held := a.APIKey != nil || a.APIKeyID.present() || a.ID.present() || a.Token.present()
+	if e := failure(held, a.Error); e != nil {
+		return nil, "", e
+	}
+	if a.APIKey != nil {
+		return a.APIKey, "api_key.", nil
+	}
+	return &a.wireKey, "", nil
+}
+
+// probe is what tells a failure from a key in an answer read for nothing
+// else (a delete's, a list page's).
+type probe struct {
+	APIKey   seen            `json:"api_key"`
+	APIKeyID seen            `json:"api_key_id"`
+	ID       seen            `json:"id"`
+	Token    seen            `json:"token"`
+	Error    json.RawMessage `json:"error"`
+}
+
+func (p *probe) held() bool { return bool(p.APIKey || p.APIKeyID || p.ID || p.Token) }
+
+// failure is the error envelope of a body that holds no key (a body with a
+// token or a key is a key, whatever else it holds: a secret is never
+// dropped for an "error" member).
+func failure(held bool, errMember json.RawMessage) *platform.Error {
+	if held {
+		return nil
+	}
+	e, ok := envelope(errMember)
 	if !ok {
 		return nil
 	}
 	return &e
 }
 
-// envelope reads {"error":{"code","message","doc_url"}}. A member of the
-// wrong type is dropped rather than failing the envelope, which would lose
-// the code that classifies it.
-func envelope(obj object) (platform.Error, bool) {
-	var inner object
-	if raw, ok := obj["error"]; !ok || json.Unmarshal(raw, &inner) != nil || inner == nil {
+// envelope reads the "error" member's {"code","message","doc_url"}. A member
+// of the wrong type is dropped rather than failing the envelope, which would
+// lose the code that classifies it.
+func envelope(errMember json.RawMessage) (platform.Error, bool) {
+	if len(errMember) == 0 || errMember[0] != '{' {
 		return platform.Error{}, false
 	}
-	str := func(name string) string {
-		var s string
-		_ = json.Unmarshal(inner[name], &s) // not a string: ""
-		return s
+	var inner struct {
+		Code    wstr `json:"code"`
+		Message wstr `json:"message"`
+		DocURL  wstr `json:"doc_url"`
 	}
-	e := platform.Error{Code: str("code"), Message: str("message")}
+	_ = json.Unmarshal(errMember, &inner) // an object of string members: it decodes
+	e := platform.Error{Code: inner.Code.s, Message: inner.Message.s}
 	if e.Code == "" && e.Message == "" {
 		return platform.Error{}, false
 	}
 	e.Class = classes[e.Code]
-	if doc := str("doc_url"); doc != "" {
+	if doc := inner.DocURL.s; doc != "" {
 		e.Details = map[string]any{"doc_url": doc}
 	}
 	return e, true
@@ -139,22 +621,13 @@ var classes = map[string]platform.Class{
 // Error and the HTTP status classifies it. orq.ai documents no request-ID
 // header or trace ID.
 func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
-	obj, ok := parseObject(bytes.TrimSpace(a.Body))
-	if !ok {
+	body := bytes.TrimSpace(a.Body)
+	var p probe
+	if len(body) == 0 || body[0] != '{' || json.Unmarshal(body, &p) != nil {
 		return platform.Error{}
 	}
-	e, _ := envelope(obj)
+	e, _ := envelope(p.Error)
 	return e
-}
-
-// wrapped is the key object of an answer: the older generation's
-// {"api_key":{…}}, else the answer itself (the newer flat key).
-func wrapped(obj object) (object, string) {
-	var inner object
-	if raw, ok := obj["api_key"]; ok && len(raw) > 0 && raw[0] == '{' && json.Unmarshal(raw, &inner) == nil {
-		return inner, "api_key."
-	}
-	return obj, ""
 }
 
 // decodeOne reads a Get, Update or transition answer. A 2xx that holds no
@@ -164,17 +637,12 @@ func decodeOne(op *platform.Operation, body []byte) (platform.Result, error) {
 	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
 		return platform.Result{Key: partial(op, platform.Key{})}, nil
 	}
-	if !json.Valid(body) {
-		return platform.Result{}, errInvalidJSON
+	var a answer[seen]
+	w, path, err := a.decode(body, "answer")
+	if err != nil {
+		return platform.Result{}, err
 	}
-	obj, ok := parseObject(body)
-	if !ok {
-		return platform.Result{}, &fieldError{reason: "answer is not a JSON object"}
-	}
-	if e := failure(obj); e != nil {
-		return platform.Result{}, e
-	}
-	k, byActive, err := keyFrom(wrapped(obj))
+	k, byActive, err := w.key(path, -1)
 	if k.ID == "" {
 		k = partial(op, k)
 	}
@@ -198,25 +666,23 @@ func partial(op *platform.Operation, k platform.Key) platform.Key {
 // ID and the secret are read on their own: a field that fails to decode
 // costs neither, and they come back with the error.
 func decodeCreate(body []byte) (platform.Result, error) {
-	if !json.Valid(body) {
+	if len(body) == 0 {
 		return platform.Result{}, errInvalidJSON
 	}
-	obj, ok := parseObject(body)
-	if !ok {
-		return platform.Result{}, &fieldError{reason: "create answer is not a JSON object"}
-	}
-	if e := failure(obj); e != nil {
-		return platform.Result{}, e
+	var a answer[wstr]
+	w, path, err := a.decode(body, "create answer")
+	if err != nil {
+		return platform.Result{}, err
 	}
 	var res platform.Result
 	var tokenErr error
-	if raw, ok := obj["token"]; ok && !isNull(raw) {
-		if json.Unmarshal(raw, &res.Secret) != nil {
-			tokenErr = &fieldError{field: "token", reason: "not a string"}
-		}
+	switch a.Token.state {
+	case stGood:
+		res.Secret = a.Token.s
+	case stWrongType:
+		tokenErr = &fieldError{field: "token", reason: "not a string"}
 	}
-	inner, path := wrapped(obj)
-	k, _, err := keyFrom(inner, path)
+	k, _, err := w.key(path, -1)
 	if k.ID == "" {
 		// The token is sk-orq-<api_key_id>-<secret>: the ID is still
 		// known, so the key can be found and revoked.
@@ -251,43 +717,73 @@ func idFromToken(token string) string {
 	return id
 }
 
+// page is the older list answer, {"object":"list","data":[…],"has_more":…}.
+type page struct {
+	probe
+	Data    *[]*wireKey `json:"data"`
+	HasMore wbool       `json:"has_more"`
+}
+
 // decodeList reads a page: older {"object":"list","data":[…],"has_more":…}
-// (the next page while has_more), newer a bare array (the next page while
-// the page is full: the array says nothing else). The cursor is the last
-// key's ID, which is what starting_after takes.
+// (the next page while has_more), newer a bare array. The array says
+// nothing of what follows, so the walk goes on while a page is full (as
+// many keys as asked for, or the server's default of 25) and ends on the
+// first short one: a server that answered fewer than asked with more to
+// come would end it early, which nothing in the spec suggests it does, and
+// a full last page costs one more request, answered []. The cursor is the
+// last key's ID, which is what starting_after takes.
 func decodeList(op *platform.Operation, body []byte) (platform.Result, error) {
-	if !json.Valid(body) {
+	if len(body) == 0 {
 		return platform.Result{}, errInvalidJSON
 	}
-	var items []json.RawMessage
+	var items []*wireKey
 	var hasMore *bool
 	path := "data"
 	switch body[0] {
 	case '[':
 		path = ""
-		if err := json.Unmarshal(body, &items); err != nil {
+		switch err := json.Unmarshal(body, &items); err.(type) {
+		case nil:
+		case *json.UnmarshalTypeError: // an item that is not a key object
+			items, _ = itemsOf(body)
+		default:
 			return platform.Result{}, errInvalidJSON
 		}
 	case '{':
-		obj, _ := parseObject(body)
-		if e := failure(obj); e != nil {
+		var p page
+		err := json.Unmarshal(body, &p)
+		switch err.(type) {
+		case nil, *json.UnmarshalTypeError:
+		default:
+			return platform.Result{}, errInvalidJSON
+		}
+		if e := failure(p.held(), p.Error); e != nil {
 			return platform.Result{}, e
 		}
-		raw, ok := obj["data"]
-		if !ok || isNull(raw) {
+		if p.Data == nil {
 			return platform.Result{}, &fieldError{field: "data", reason: "missing from the list answer"}
 		}
-		if json.Unmarshal(raw, &items) != nil {
-			return platform.Result{}, &fieldError{field: "data", reason: "not an array"}
-		}
-		if raw, ok := obj["has_more"]; ok && !isNull(raw) {
-			var b bool
-			if json.Unmarshal(raw, &b) != nil {
-				return platform.Result{}, &fieldError{field: "has_more", reason: "not a boolean"}
+		items = *p.Data
+		if err != nil { // data, the one member that can fail, or an item of it
+			var raw struct {
+				Data json.RawMessage `json:"data"`
 			}
-			hasMore = &b
+			_ = json.Unmarshal(body, &raw)
+			var ok bool
+			if items, ok = itemsOf(raw.Data); !ok {
+				return platform.Result{}, &fieldError{field: "data", reason: "not an array"}
+			}
+		}
+		switch p.HasMore.state {
+		case stGood:
+			hasMore = &p.HasMore.b
+		case stWrongType:
+			return platform.Result{}, &fieldError{field: "has_more", reason: "not a boolean"}
 		}
 	default:
+		if !json.Valid(body) {
+			return platform.Result{}, errInvalidJSON
+		}
 		return platform.Result{}, &fieldError{reason: "list answer is neither an array nor an object"}
 	}
 
@@ -299,17 +795,15 @@ func decodeList(op *platform.Operation, body []byte) (platform.Result, error) {
 	}
 	keys := make([]platform.Key, 0, len(items))
 	lastID := "" // the last item's, which starting_after takes
-	for i, raw := range items {
-		at := path + "[" + strconv.Itoa(i) + "]."
-		obj, ok := parseObject(raw)
-		if !ok {
-			keep(&fieldError{field: at[:len(at)-1], reason: "not a key object"})
+	for i, w := range items {
+		if w == nil {
+			keep(&fieldError{field: path + "[" + strconv.Itoa(i) + "]", reason: "not a key object"})
 			lastID = ""
 			continue
 		}
-		k, _, err := keyFrom(obj, at)
+		k, _, err := w.key(path, i)
 		if err == nil && k.ID == "" {
-			err = &fieldError{field: at + "id", reason: "missing"}
+			err = &fieldError{field: path + "[" + strconv.Itoa(i) + "].id", reason: "missing"}
 		}
 		keep(err)
 		keys = append(keys, k)
@@ -337,125 +831,165 @@ func decodeList(op *platform.Operation, body []byte) (platform.Result, error) {
 	return res, firstErr
 }
 
-// reader decodes one key object member by member, so one member of the
-// wrong type loses only itself; the first failure is kept, named by path.
-type reader struct {
-	obj  object
+// itemsOf decodes a page's items one by one, nil for an item that is not a
+// key object (null included): only for a page whose one-pass decode failed,
+// which does not say which item it failed on. false: not an array.
+func itemsOf(data []byte) ([]*wireKey, bool) {
+	var raws []json.RawMessage
+	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &raws) != nil {
+		return nil, false
+	}
+	items := make([]*wireKey, len(raws))
+	for i, raw := range raws {
+		if raw[0] == '{' {
+			items[i] = new(wireKey)
+			_ = json.Unmarshal(raw, items[i]) // its members decode whatever they hold
+		}
+	}
+	return items, true
+}
+
+// keyReader turns a decoded key object into a Key, keeping the first member
+// that did not decode, named by its path: path, then "[item]." in a list.
+type keyReader struct {
 	path string
+	item int // -1: not a list item
 	err  error
 }
 
-func (r *reader) fail(name, reason string) {
-	if r.err == nil {
-		r.err = &fieldError{field: r.path + name, reason: reason}
+func (r *keyReader) fail(name, reason string) {
+	if r.err != nil {
+		return
 	}
+	at := r.path
+	if r.item >= 0 {
+		at += "[" + strconv.Itoa(r.item) + "]."
+	}
+	r.err = &fieldError{field: at + name, reason: reason}
 }
 
-// str is the first of names present, as a string.
-func (r *reader) str(names ...string) string {
-	for _, name := range names {
-		if raw, ok := r.obj[name]; ok && !isNull(raw) {
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				r.fail(name, "not a string")
-			}
-			return s
-		}
+func (r *keyReader) str(name string, w *wstr) string {
+	if w.state == stWrongType {
+		r.fail(name, "not a string")
 	}
-	return ""
+	return w.s
 }
 
-// time is the first of names present, as an RFC 3339 time in UTC (with or
-// without a fraction); null, absent or "" is none.
-func (r *reader) time(names ...string) *time.Time {
-	for _, name := range names {
-		if raw, ok := r.obj[name]; ok && !isNull(raw) {
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				r.fail(name, "not a string")
-				return nil
-			}
-			if s == "" {
-				return nil
-			}
-			t, err := time.Parse(time.RFC3339Nano, s)
-			if err != nil {
-				r.fail(name, "not an RFC 3339 time")
-				return nil
-			}
-			t = t.UTC()
-			return &t
-		}
+// either is the older-named member where it is there, else the newer one.
+func either[T interface{ *wstr | *wtime }](older, newer T, olderName, newerName string, present bool) (string, T) {
+	if present {
+		return olderName, older
 	}
-	return nil
+	return newerName, newer
 }
 
-func (r *reader) boolean(name string) *bool {
-	raw, ok := r.obj[name]
-	if !ok || isNull(raw) {
-		return nil
+func (r *keyReader) time(name string, w *wtime) (time.Time, bool) {
+	switch w.state {
+	case stWrongType:
+		r.fail(name, "not a string")
+	case stBadTime:
+		r.fail(name, "not an RFC 3339 time")
+	case stGood:
+		return w.t, true
 	}
-	var b bool
-	if json.Unmarshal(raw, &b) != nil {
-		r.fail(name, "not a boolean")
-		return nil
-	}
-	return &b
+	return time.Time{}, false
 }
 
-// object is a member that must be a JSON object; nil when absent or null.
-func (r *reader) object(name string) object {
-	raw, ok := r.obj[name]
-	if !ok || isNull(raw) {
-		return nil
+func (r *keyReader) timePtr(name string, w *wtime) *time.Time {
+	t, ok := r.time(name, w)
+	if !ok {
+		return nil // before new: a &t would move t to the heap on every call
 	}
-	var o object
-	if json.Unmarshal(raw, &o) != nil {
-		r.fail(name, "not an object")
-		return nil
-	}
-	return o
+	p := new(time.Time)
+	*p = t
+	return p
 }
 
-// keyFrom decodes a key object of either generation: older names first
-// (api_key_id, created_at, updated_at, expires_at), then the newer ones
-// (id, created, updated, expiration). "token" is never read here: on the
-// newer wire it is the raw secret on Get, and a Key never holds a secret.
-// byActive reports that Status came from the newer "active" boolean.
-func keyFrom(obj object, path string) (k platform.Key, byActive bool, err error) {
-	r := &reader{obj: obj, path: path}
-	k.ID = r.str("api_key_id", "id")
-	k.OrganizationID = r.str("workspace_id")
-	k.Name = r.str("name")
-	k.Prefix = r.str("token_prefix")
-	k.CreatedBy = r.str("created_by_id")
-	k.UpdatedBy = r.str("updated_by_id")
-	if t := r.time("created_at", "created"); t != nil {
-		k.CreatedAt = *t
+// key is the Key of w. byActive reports that Status came from the newer
+// "active" boolean.
+func (w *wireKey) key(path string, item int) (k platform.Key, byActive bool, err error) {
+	r := &keyReader{path: path, item: item}
+	idName, id := either(&w.APIKeyID, &w.ID, "api_key_id", "id", w.APIKeyID.state != stAbsent)
+	k.ID = r.str(idName, id)
+	k.OrganizationID = r.str("workspace_id", &w.WorkspaceID)
+	k.Name = r.str("name", &w.Name)
+	k.Prefix = r.str("token_prefix", &w.TokenPrefix)
+	k.CreatedBy = r.str("created_by_id", &w.CreatedByID)
+	k.UpdatedBy = r.str("updated_by_id", &w.UpdatedByID)
+	if t, ok := r.time(either(&w.CreatedAt, &w.Created, "created_at", "created", w.CreatedAt.state != stAbsent)); ok {
+		k.CreatedAt = t
 	}
-	if t := r.time("updated_at", "updated"); t != nil {
-		k.UpdatedAt = *t
+	if t, ok := r.time(either(&w.UpdatedAt, &w.Updated, "updated_at", "updated", w.UpdatedAt.state != stAbsent)); ok {
+		k.UpdatedAt = t
 	}
-	k.LastUsedAt = r.time("last_used_at")
-	k.ExpiresAt = r.time("expires_at", "expiration")
+	k.LastUsedAt = r.timePtr("last_used_at", &w.LastUsedAt)
+	k.ExpiresAt = r.timePtr(either(&w.ExpiresAt, &w.Expiration, "expires_at", "expiration", w.ExpiresAt.state != stAbsent))
 
-	if s := r.str("status"); s != "" {
+	// A status word says what it says; one that says nothing (unknown, or
+	// UNSPECIFIED) is kept in PlatformStatus and leaves the newer "active"
+	// boolean to speak.
+	if s := r.str("status", &w.Status.wstr); s != "" {
 		k.Status, k.PlatformStatus = statusWord(s), s
-	} else if active := r.boolean("active"); active != nil {
-		k.Status, k.PlatformStatus, byActive = platform.StatusInactive, "active=false", true
-		if *active {
-			k.Status, k.PlatformStatus = platform.StatusActive, "active=true"
+	}
+	if k.Status == "" {
+		switch w.Active.state {
+		case stWrongType:
+			r.fail("active", "not a boolean")
+		case stGood:
+			k.Status, byActive = platform.StatusInactive, true
+			if w.Active.b {
+				k.Status = platform.StatusActive
+			}
+			if k.PlatformStatus == "" {
+				k.PlatformStatus = "active=" + strconv.FormatBool(w.Active.b)
+			}
 		}
 	}
-	k.PermissionMode = modeWord(r.str("permission_mode"))
-	k.Access = accessFrom(r)
-	if scope := r.object("project_scope"); scope != nil {
-		k.ProjectID = projectFrom(r, scope)
+	k.PermissionMode = modeWord(r.str("permission_mode", &w.PermissionMode.wstr))
+	switch w.Access.state {
+	case stWrongType:
+		r.fail("access", "not an object")
+	case stBadLevel:
+		r.fail("access", "a level is neither a name nor a number")
 	}
-	if c := carryFrom(r); c != nil {
-		k.Carry = *c
+	k.Access = w.Access.m
+	switch w.ProjectScope.state {
+	case scopeNotObject:
+		r.fail("project_scope", "not an object")
+	case scopeBadSingle:
+		r.fail("project_scope.single", "not an object with a string project_id")
 	}
+	k.ProjectID = w.ProjectScope.projectID
+	if w.Owner.state == stWrongType {
+		r.fail("owner", "not an object")
+	}
+	if w.MCPAccess.state == stWrongType {
+		r.fail("mcp_access", "not an object")
+	}
+	k.Carry = w.carry()
 	return k, byActive, r.err
+}
+
+// carry keeps owner and mcp_access, which the create accepts, and the first
+// reason a create could not make a key as narrow as this one.
+func (w *wireKey) carry() carry {
+	c := carry{mcpAccess: w.MCPAccess.raw}
+	if w.Owner.state == stGood {
+		c.owner = w.Owner.raw
+	}
+	switch s := w.ProjectScope.state; {
+	case bool(w.Budget):
+		c.restriction = budgetRefusal
+	case bool(w.Constraints):
+		c.restriction = constraintsRefusal
+	case s != scopeAll && s != scopeSingle:
+		c.restriction = scopeRefusal
+	case !w.Projects.agrees(&w.ProjectScope):
+		c.restriction = projectsRefusal
+	case w.Owner.state != stGood:
+		c.restriction = ownerRefusal
+	}
+	return c
 }
 
 // statusWord normalizes ApiKeyStatus. The enum name is what both specs
@@ -489,110 +1023,20 @@ func modeWord(s string) string {
 	return s
 }
 
-// accessFrom reads the access map. Levels are AccessLevel names on the wire
-// (the older schema types them as integer enums while its prose says
-// names): a name is normalized, an unknown name or a number is kept as the
-// vendor wrote it. An empty map is nil: it grants nothing and is what a
-// non-restricted key answers, so a Rotate does not read it as set.
-func accessFrom(r *reader) map[string]string {
-	obj := r.object("access")
-	if len(obj) == 0 {
-		return nil
-	}
-	out := make(map[string]string, len(obj))
-	for resource, raw := range obj {
-		if isNull(raw) {
-			continue
-		}
-		var s string
-		var n json.Number
-		switch {
-		case json.Unmarshal(raw, &s) == nil:
-			out[resource] = levelWord(s)
-		case json.Unmarshal(raw, &n) == nil:
-			out[resource] = n.String()
-		default:
-			r.fail("access", "a level is neither a name nor a number")
-		}
-	}
-	if len(out) == 0 {
-		return nil
-	}
-	return out
+func isNull(raw json.RawMessage) bool {
+	return bytes.Equal(bytes.TrimSpace(raw), []byte("null"))
 }
 
-func levelWord(s string) string {
-	switch strings.ToUpper(strings.TrimPrefix(s, accessPrefix)) {
-	case "NONE":
-		return "none"
-	case "READ":
-		return "read"
-	case "WRITE":
-		return "write"
-	}
-	return s
-}
-
-// projectFrom is single.project_id, "" for {"all":{}}. A scope holding both
-// (the seed page's rendered example does) reads as the single project: the
-// narrower reading, so a replacement is never scoped wider than the key.
-func projectFrom(r *reader, scope object) string {
-	var single struct {
-		ProjectID *string `json:"project_id"`
-	}
-	raw, ok := scope["single"]
-	if !ok || isNull(raw) {
-		return ""
-	}
-	if json.Unmarshal(raw, &single) != nil {
-		r.fail("project_scope.single", "not an object with a string project_id")
-		return ""
-	}
-	if single.ProjectID == nil {
-		return ""
-	}
-	return *single.ProjectID
-}
-
-// carryFrom keeps owner and mcp_access, which the create accepts, and
-// records a budget or a constraint other than the expiry, which it does not
-// (the budget is managed by the Budgets API; constraints hold "budget / rate
-// limit / expiry" per the update's description, the expiry being ExpiresAt).
-// The older wire shows a budget only when the read sets include_budget,
-// which Encode's Get does. nil when there is nothing to carry.
-func carryFrom(r *reader) *carry {
-	var c carry
-	for _, m := range []struct {
-		name string
-		to   *json.RawMessage
-	}{{"owner", &c.owner}, {"mcp_access", &c.mcpAccess}} {
-		o := r.object(m.name)
-		if len(o) == 0 {
-			continue // absent, null, {} or not an object: nothing to copy
-		}
-		var buf bytes.Buffer
-		if json.Compact(&buf, r.obj[m.name]) == nil {
-			*m.to = buf.Bytes()
-		}
-	}
-	switch {
-	case meaningful(r.obj["budget"]):
-		c.restriction = &platform.Unsupported{Field: "budget",
-			Reason: "the key has an orq.ai budget, which a create cannot set; rotate it by hand"}
-	case restrictiveConstraints(r.obj["constraints"]):
-		c.restriction = &platform.Unsupported{Field: "constraints",
-			Reason: "the key has orq.ai constraints other than an expiry (a budget or rate limit), which a create cannot set; rotate it by hand"}
-	}
-	if c.owner == nil && c.mcpAccess == nil && c.restriction == nil {
-		return nil
-	}
-	return &c
+// isEmptyObject is {} (whitespace aside).
+func isEmptyObject(raw json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	return len(raw) > 0 && raw[0] == '{' && json.Unmarshal(raw, &m) == nil && len(m) == 0
 }
 
 // restrictiveConstraints reports a constraints object with a member that
 // holds something and is not the expiry (a name with "expir" in it).
 func restrictiveConstraints(raw json.RawMessage) bool {
-	var obj object
+	var obj map[string]json.RawMessage
 	if len(raw) == 0 || json.Unmarshal(raw, &obj) != nil {
 		return meaningful(raw) // not an object but not empty: unknown, so refuse
 	}
@@ -615,7 +1059,7 @@ func meaningful(raw json.RawMessage) bool {
 	}
 	switch raw[0] {
 	case '{':
-		var obj object
+		var obj map[string]json.RawMessage
 		if json.Unmarshal(raw, &obj) != nil {
 			return true
 		}

@@ -42,14 +42,16 @@ func at(s string) *time.Time {
 // example omits it although the schema requires it), so Status is "", and
 // no permission_mode. "access":{} grants nothing: nil. Its project_scope
 // holds both "all" and "single": the single project wins (the narrower
-// reading). The owner, which the create accepts, is carried as the answer
-// held it; legacy_key_id is not modelled and not carried.
+// reading). Its owner also holds both of the oneof's members, "user" and
+// "service_account": which one owns the key is unknown, so it is not
+// carried and a Rotate refuses. legacy_key_id is not modelled and not
+// carried.
 var seedKey = platform.Key{
 	ID: "<string>", Name: "<string>", Prefix: "<string>", ProjectID: "<string>",
 	CreatedBy: "<string>", UpdatedBy: "<string>",
 	CreatedAt: *at("2023-11-07T05:31:56Z"), UpdatedAt: *at("2023-11-07T05:31:56Z"),
 	LastUsedAt: at("2023-11-07T05:31:56Z"), ExpiresAt: at("2023-11-07T05:31:56Z"),
-	Carry: carry{owner: json.RawMessage(`{"user":{"user_id":"<string>"},"service_account":{}}`)},
+	Carry: carry{restriction: ownerRefusal},
 }
 
 const seedKeyID = "01HZXW2K7Y8Q9M0N1P2R3S4T5V" // the seed's curl URL
@@ -82,7 +84,7 @@ var goldenDecodes = []goldenDecode{
 	// {} to a Get is no key object: a Partial key with the asked-for ID.
 	{file: "older-delete-response-200.json", status: 200,
 		op:   platform.Operation{Kind: platform.KindGet, KeyID: seedKeyID},
-		want: platform.Result{Key: platform.Key{ID: seedKeyID, Partial: true}}},
+		want: platform.Result{Key: platform.Key{ID: seedKeyID, Partial: true, Carry: unscoped}}},
 	// {} to a List has no "data": an error, never an empty page.
 	{file: "older-delete-response-200.json", status: 200,
 		op:      platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 25}},

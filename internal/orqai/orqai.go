@@ -13,6 +13,18 @@
 //     "expiration", "created", "updated", "active", …), a page is a bare
 //     JSON array and a delete answers 204.
 //
+// A bare array says nothing of a next page, so a newer-wire list goes on
+// while a page is full (as many keys as asked for) and ends on the first
+// short one: at worst, when the last page is full, one more request that
+// answers []. The older wire's has_more decides instead.
+//
+// Rotate copies a key's project_scope and owner into the replacement's
+// create only when each is exactly one of the shapes the spec shows
+// ({"all":{}} or {"single":{"project_id"}}; {"user":{"user_id"}} or
+// {"service_account":{}}) and the newer wire's "projects", if any, agrees;
+// otherwise it refuses, as a create left to its defaults (every project, the
+// service account) could make a wider key.
+//
 // Sources: orq.ai's "Disable a key" page (vendor-docs/orq-update-key.txt,
 // the older wire), the OpenAPI extracts vendor-docs/specs/
 // orq-api-keys-2026-08-02.yaml (older) and orq-api-keys-2026-08-21.yaml
