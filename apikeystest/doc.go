@@ -186,8 +186,10 @@
 //     revoke and delete, with the vendor's envelopes ({"status":"success",
 //     "details":…}; get and revoke answer {"details"} only, as the vendor's
 //     client reads them). Tokens have no name and no update.
-//   - Create takes the documented flat body and the CLI's {"details":{…}};
-//     token_scope is required. Without an expiry a token expires in a year.
+//   - Create takes the documented flat body and the CLI's {"details":{…}},
+//     either holding only the documented members; token_scope and
+//     account_id are required (only the list's account_id has a documented
+//     default). Without an expiry a token expires in a year.
 //   - The list pages by offset (pagination[offset], pagination[page_size],
 //     default 10) when asked, and returns everything with "pagination":null
 //     otherwise; revoked tokens stay listed.

@@ -329,11 +329,13 @@ type prefactorWrapped struct {
 }
 
 // create takes either body the vendor shows, the doc's flat object or its
-// CLI's {"details":{…}}: the two disagree, and both are the vendor's. A body
-// mixing them is refused. The vendor marks no member required; the fake
-// requires token_scope, which names the kind of token, and defaults the
-// rest: account_id to the credential's account (as the list does),
-// environment_id to null, expires_at to a year from now (see
+// CLI's {"details":{…}}, each with any of the doc's four members (the CLI
+// shows two of them, token_scope and account_id, inside its wrapper): the
+// two disagree, and both are the vendor's. A body mixing them, or naming
+// any other member, is refused. The vendor marks no member required; the
+// fake requires token_scope, which names the kind of token, and account_id,
+// whose default the doc gives for the list only (the CLI always sends one).
+// It defaults environment_id to null and expires_at to a year from now (see
 // prefactorDefaultLifetime). An environment-scoped token needs an
 // environment_id; an account-scoped one may have one, as the doc's example
 // token does. The fake has no environments, so any environment_id names one.
@@ -382,6 +384,9 @@ func (w *prefactorWire) create(x *exchange) (int, []byte, *apiError) {
 		if k.expiresAt, e = validExpiry(*b.ExpiresAt, x.now); e != nil {
 			return 0, nil, e
 		}
+	}
+	if b.AccountID == nil {
+		return 0, nil, validationError("account_id", "is required: only the list's account_id has a documented default")
 	}
 	k.extra = map[string]json.RawMessage{prefactorScope: mustMarshal(*b.TokenScope)}
 	k.createdBy, k.updatedBy = w.admin, w.admin

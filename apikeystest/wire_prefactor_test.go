@@ -3,6 +3,7 @@ package apikeystest
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -179,7 +180,7 @@ func pfcreate(t testing.TB, s *Server, body string) map[string]any {
 
 func pfcreateID(t testing.TB, s *Server) string {
 	t.Helper()
-	return pfcreate(t, s, `{"details":{"token_scope":"account"}}`)["id"].(string)
+	return pfcreate(t, s, `{"details":{"token_scope":"account","account_id":"org_test"}}`)["id"].(string)
 }
 
 // pfActions is each status's available_actions under the vendor's rules.
@@ -199,9 +200,11 @@ func TestPrefactorWireCreate(t *testing.T) {
 	}{
 		{"cli shape", `{"details":{"token_scope":"account","account_id":"org_test"}}`, "account", nil, prefactorTime(clk.Now().Add(prefactorDefaultLifetime))},
 		{"doc shape", fmt.Sprintf(`{"account_id":"org_test","environment_id":"env_1","expires_at":%q,"token_scope":"environment"}`, exp.Format(time.RFC3339)), "environment", "env_1", prefactorTime(exp)},
-		{"account scope with an environment", `{"token_scope":"account","environment_id":"env_2"}`, "account", "env_2", prefactorTime(clk.Now().Add(prefactorDefaultLifetime))},
-		{"null environment", `{"details":{"token_scope":"account","environment_id":null}}`, "account", nil, prefactorTime(clk.Now().Add(prefactorDefaultLifetime))},
+		{"account scope with an environment", `{"token_scope":"account","account_id":"org_test","environment_id":"env_2"}`, "account", "env_2", prefactorTime(clk.Now().Add(prefactorDefaultLifetime))},
+		{"null environment", `{"details":{"token_scope":"account","account_id":"org_test","environment_id":null}}`, "account", nil, prefactorTime(clk.Now().Add(prefactorDefaultLifetime))},
 		{"lower-case", `{"token_scope":"account","account_id":"org_test","environment_id":null}`, "account", nil, prefactorTime(clk.Now().Add(prefactorDefaultLifetime))},
+		// The SDK's body: the CLI's wrapper holding every member the doc lists.
+		{"cli wrapper, doc members", fmt.Sprintf(`{"details":{"token_scope":"environment","account_id":"org_test","environment_id":"env_3","expires_at":%q}}`, exp.Format(time.RFC3339)), "environment", "env_3", prefactorTime(exp)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := pfcreate(t, s, tc.body)
@@ -275,6 +278,12 @@ func TestPrefactorWireCreateValidation(t *testing.T) {
 		{`{"token_scope":"account","expires_at":null}`, "expires_at"},
 		{`{"token_scope":"account","account_id":null}`, "account_id"},
 		{`{"token_scope":"account","account_id":""}`, "account_id"},
+		// No source shows a default account for a create (the doc's is the
+		// list's), in either shape.
+		{`{"token_scope":"account"}`, "account_id"},
+		{`{"details":{"token_scope":"account"}}`, "account_id"},
+		{`{"details":{"token_scope":"environment","environment_id":"env_1"}}`, "account_id"},
+		{`{"details":{"token_scope":"account","account_id":"org_test","type":"api_token"}}`, "type"},
 		{`{"token_scope":"account","name":"x"}`, "name"},
 		{`{"token_scope":"account","TOKEN_SCOPE":"account"}`, "TOKEN_SCOPE"},
 		{`{"token_scope":"account","token_scope":"account"}`, "token_scope"},
@@ -478,7 +487,7 @@ func TestPrefactorWireNoDedup(t *testing.T) {
 	s, _ := newPrefactor(t)
 	var ids []string
 	for range 2 {
-		rp := pfdo(t, s, "POST", pfTokens, `{"details":{"token_scope":"account"}}`, "Idempotency-Key", "same")
+		rp := pfdo(t, s, "POST", pfTokens, `{"details":{"token_scope":"account","account_id":"org_test"}}`, "Idempotency-Key", "same")
 		if rp.Status != http.StatusOK || rp.Header.Get("Idempotent-Replayed") != "" {
 			t.Fatalf("create: %d %v", rp.Status, rp.Header)
 		}
@@ -753,7 +762,7 @@ func TestPrefactorWireFailNext(t *testing.T) {
 				t.Errorf("recovered %v", r)
 			}
 		}()
-		pfdo(t, s, "POST", pfTokens, `{"token_scope":"account"}`)
+		pfdo(t, s, "POST", pfTokens, `{"token_scope":"account","account_id":"org_test"}`)
 	}()
 	pfcreateID(t, s)
 	if n := len(pfListAll(t, s, 100)); n != 2 {
@@ -802,8 +811,8 @@ func TestPrefactorWireGolden(t *testing.T) {
 	exp := clk.Now().Add(time.Hour).Format(time.RFC3339)
 	created := pfmust(t, s, "POST", pfTokens, `{"details":{"token_scope":"account","account_id":"org_test"}}`, http.StatusOK)
 	id := created.obj(t)["details"].(map[string]any)["id"].(string)
-	envID := pfcreate(t, s, `{"token_scope":"environment","environment_id":"env_1","expires_at":"`+exp+`"}`)["id"].(string)
-	withEnv := pfcreate(t, s, `{"token_scope":"account","environment_id":"env_2"}`)["id"].(string)
+	envID := pfcreate(t, s, `{"token_scope":"environment","account_id":"org_test","environment_id":"env_1","expires_at":"`+exp+`"}`)["id"].(string)
+	withEnv := pfcreate(t, s, `{"token_scope":"account","account_id":"org_test","environment_id":"env_2"}`)["id"].(string)
 	pfmust(t, s, "POST", pfTokenPath(withEnv)+"/suspend", "{}", http.StatusOK)
 	activated := pfmust(t, s, "POST", pfTokenPath(withEnv)+"/activate", "null", http.StatusOK)
 	pfmust(t, s, "POST", pfTokenPath(envID)+"/suspend", "{}", http.StatusOK)
@@ -855,5 +864,48 @@ func TestPrefactorWireGolden(t *testing.T) {
 				t.Errorf("shape (-vendor +fake):\n%s\nfake: %s", diff, tc.rp.Body)
 			}
 		})
+	}
+}
+
+// TestPrefactorClientWithoutAccount: with no WithOrganization, the SDK's
+// create is refused before sending (the docs default only the list's
+// account_id), while list and the rotation of an existing token, whose
+// replacement carries the old token's account_id, still work.
+func TestPrefactorClientWithoutAccount(t *testing.T) {
+	s, _ := newPrefactor(t)
+	ctx := t.Context()
+	withOrg, err := s.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := withOrg.Create(ctx, apikeys.CreateParams{})
+	if err != nil {
+		t.Fatalf("create with the organization: %v", err)
+	}
+	c, err := apikeys.New(apikeys.WithPlatform(apikeys.Prefactor), apikeys.WithAPIKey(s.AdminKey),
+		apikeys.WithBaseURL(s.URL), apikeys.WithHTTPClient(&http.Client{Transport: s.Transport()}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(s.Requests())
+	_, err = c.Create(ctx, apikeys.CreateParams{})
+	var ve *apikeys.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "WithOrganization" || !errors.Is(err, apikeys.ErrInvalidParams) {
+		t.Fatalf("create without an organization: %v, want a *ValidationError for WithOrganization", err)
+	}
+	if n := len(s.Requests()) - before; n != 0 {
+		t.Errorf("the refused create sent %d requests", n)
+	}
+	for _, err := range c.List(ctx, apikeys.ListParams{}) {
+		if err != nil {
+			t.Errorf("list without an organization: %v", err)
+		}
+	}
+	rotated, err := c.Rotate(ctx, old.Key.ID, apikeys.RotateParams{})
+	if err != nil {
+		t.Fatalf("rotate without an organization: %v", err)
+	}
+	if rotated.Key.OrganizationID != s.OrgID {
+		t.Errorf("replacement in account %q, want %q", rotated.Key.OrganizationID, s.OrgID)
 	}
 }

@@ -1,7 +1,6 @@
 package prefactor
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -20,23 +19,58 @@ func (e *fieldError) Error() string { return "prefactor: " + e.field + " " + e.p
 
 var errNotObject = errors.New("prefactor: answer is not a JSON object")
 
-// object decodes a JSON object into its members, matched by exact name (a
-// struct would match "Token" or "ID" case-insensitively).
-func object(b []byte) (map[string]json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(b, &m) != nil || m == nil {
-		return nil, false
-	}
-	return m, true
+// answer is the members of an answer that the mapping reads, each as its
+// JSON text (nil when absent). A repeated member replaces the earlier one,
+// as in a map.
+type answer struct {
+	status, code, message, errors []byte
+	details, token                []byte
+	summaries, pagination         []byte
 }
 
-// member returns m[name] unless it is absent or null.
-func member(m map[string]json.RawMessage, name string) (json.RawMessage, bool) {
-	raw, ok := m[name]
-	if !ok || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
-		return nil, false
+// readAnswer reads the top-level members of body in one pass; ok is false
+// unless body is a JSON object.
+func readAnswer(body []byte) (a answer, ok bool) {
+	if !json.Valid(body) {
+		return answer{}, false
 	}
-	return raw, true
+	s := scanner{b: body}
+	ok = s.members(func(name []byte) bool {
+		v, more := s.value()
+		switch string(name) {
+		case "status":
+			a.status = v
+		case "code":
+			a.code = v
+		case "message":
+			a.message = v
+		case "errors":
+			a.errors = v
+		case "details":
+			a.details = v
+		case "token":
+			a.token = v
+		case "summaries":
+			a.summaries = v
+		case "pagination":
+			a.pagination = v
+		}
+		return more
+	})
+	return a, ok
+}
+
+// wireToken is ApiToken_Details (or _Summary) member by member, each as its
+// JSON text.
+type wireToken struct {
+	id, accountID, status, tokenScope, environmentID, createdBy []byte
+	insertedAt, updatedAt, lastUsedAt, expiresAt                []byte
+	availableActions                                            []byte
+}
+
+// wireActions is available_actions, flag by flag.
+type wireActions struct {
+	activate, suspend, revoke, delete []byte
 }
 
 // statusWords normalizes the vendor's token statuses; suspended is the
@@ -58,11 +92,11 @@ var availableActions = [...]struct{ vendor, sdk string }{
 
 // Decode reads a 2xx answer to op.
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
-	top, ok := object(a.Body)
+	top, ok := readAnswer(a.Body)
 	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		// The body is unused unless it is the failure envelope.
-		if ok && isFailure(top) {
-			e := envelopeError(top)
+		if ok && top.isFailure() {
+			e := top.envelopeError()
 			return platform.Result{}, &e
 		}
 		return platform.Result{}, nil
@@ -70,28 +104,27 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 	if !ok {
 		return platform.Result{}, errNotObject
 	}
-	if isFailure(top) {
-		e := envelopeError(top)
+	if top.isFailure() {
+		e := top.envelopeError()
 		return platform.Result{}, &e
 	}
 	switch op.Kind {
 	case platform.KindCreate:
-		return decodeCreate(top)
+		return decodeCreate(&top)
 	case platform.KindList:
-		return decodeList(op, top)
+		return decodeList(op, &top)
 	}
-	return decodeOne(op, top)
+	return decodeOne(op, &top)
 }
 
 // decodeOne reads {"status":"success","details":{…}}, the answer of a get
 // and of every action. No details is a decode error; details that are an
 // object without an id are a Partial key with the requested ID.
-func decodeOne(op *platform.Operation, top map[string]json.RawMessage) (platform.Result, error) {
-	raw, ok := member(top, "details")
-	if !ok {
+func decodeOne(op *platform.Operation, top *answer) (platform.Result, error) {
+	if isNull(top.details) {
 		return platform.Result{}, &fieldError{"details", "missing"}
 	}
-	k, isObject, err := decodeToken(raw, "details")
+	k, isObject, err := decodeToken(top.details, "details", -1)
 	if !isObject {
 		return platform.Result{}, err
 	}
@@ -105,21 +138,23 @@ func decodeOne(op *platform.Operation, top map[string]json.RawMessage) (platform
 // token now exists on the server, so its ID and secret are decoded on their
 // own: a field that fails to decode is reported with them, never instead of
 // them. A secret without an ID is returned too: losing it helps nobody.
-func decodeCreate(top map[string]json.RawMessage) (platform.Result, error) {
+func decodeCreate(top *answer) (platform.Result, error) {
 	var res platform.Result
 	var errs []error
-	if raw, ok := member(top, "token"); !ok {
+	switch {
+	case isNull(top.token):
 		errs = append(errs, &fieldError{"token", "missing"})
-	} else if json.Unmarshal(raw, &res.Secret) != nil {
-		res.Secret = ""
+	case !isString(top.token):
 		errs = append(errs, &fieldError{"token", "is not a string"})
-	} else if res.Secret == "" {
-		errs = append(errs, &fieldError{"token", "is empty"})
+	default:
+		if res.Secret = text(top.token); res.Secret == "" {
+			errs = append(errs, &fieldError{"token", "is empty"})
+		}
 	}
-	if raw, ok := member(top, "details"); !ok {
+	if isNull(top.details) {
 		errs = append(errs, &fieldError{"details", "missing"})
 	} else {
-		k, _, err := decodeToken(raw, "details")
+		k, _, err := decodeToken(top.details, "details", -1)
 		res.Key = k
 		if err != nil {
 			errs = append(errs, err)
@@ -134,33 +169,32 @@ func decodeCreate(top map[string]json.RawMessage) (platform.Result, error) {
 // The next cursor is next_page_offset as decimal text; null (or a null
 // pagination, or an empty page) ends the list. An offset that does not pass
 // the current one is an error, so a confused server cannot make List loop.
-func decodeList(op *platform.Operation, top map[string]json.RawMessage) (platform.Result, error) {
-	raw, ok := member(top, "summaries")
-	if !ok {
+func decodeList(op *platform.Operation, top *answer) (platform.Result, error) {
+	if isNull(top.summaries) {
 		return platform.Result{}, &fieldError{"summaries", "missing"}
 	}
-	var items []json.RawMessage
-	if json.Unmarshal(raw, &items) != nil {
+	if top.summaries[0] != '[' {
 		return platform.Result{}, &fieldError{"summaries", "is not an array"}
 	}
-	var res platform.Result
+	res := platform.Result{Keys: []platform.Key{}}
 	var firstErr error
-	res.Keys = make([]platform.Key, 0, len(items))
-	for i, item := range items {
-		where := "summaries[" + strconv.Itoa(i) + "]"
-		k, _, err := decodeToken(item, where)
+	s := scanner{b: top.summaries}
+	s.elements(func(i int) bool {
+		item, more := s.value()
+		k, _, err := decodeToken(item, "summaries", i)
 		if err == nil && k.ID == "" {
-			err = &fieldError{where + ".id", "missing"}
+			err = &fieldError{"summaries[" + strconv.Itoa(i) + "].id", "missing"}
 		}
 		if err != nil && firstErr == nil {
 			firstErr = err
 		}
 		res.Keys = append(res.Keys, k)
-	}
+		return more
+	})
 	if firstErr != nil {
 		return res, firstErr
 	}
-	next, err := nextOffset(top)
+	next, err := nextOffset(top.pagination)
 	if err != nil {
 		return res, err
 	}
@@ -179,21 +213,27 @@ func decodeList(op *platform.Operation, top map[string]json.RawMessage) (platfor
 }
 
 // nextOffset is pagination.next_page_offset, or -1 on the last page.
-func nextOffset(top map[string]json.RawMessage) (int64, error) {
-	raw, ok := member(top, "pagination")
-	if !ok {
+func nextOffset(pagination []byte) (int64, error) {
+	if isNull(pagination) {
 		return -1, nil
 	}
-	p, ok := object(raw)
-	if !ok {
+	var raw []byte
+	s := scanner{b: pagination}
+	isObject := s.members(func(name []byte) bool {
+		v, more := s.value()
+		if string(name) == "next_page_offset" {
+			raw = v
+		}
+		return more
+	})
+	if !isObject {
 		return -1, &fieldError{"pagination", "is not an object"}
 	}
-	raw, ok = member(p, "next_page_offset")
-	if !ok {
+	if isNull(raw) {
 		return -1, nil
 	}
 	var id platform.IntID
-	if json.Unmarshal(raw, &id) != nil {
+	if id.UnmarshalJSON(raw) != nil {
 		return -1, &fieldError{"pagination.next_page_offset", "is not a non-negative integer"}
 	}
 	n, err := strconv.ParseInt(string(id), 10, 64)
@@ -203,112 +243,177 @@ func nextOffset(top map[string]json.RawMessage) (int64, error) {
 	return n, nil
 }
 
-// tokenFields decodes the members of one token object one by one, so that a
+// tokenFields decodes the members of one token one by one, so that a
 // member of the wrong type costs only itself; the first failure is kept,
-// named by its path.
+// named by its path. The path is built only then: index is the summary's,
+// or -1 for details.
 type tokenFields struct {
-	m     map[string]json.RawMessage
 	where string
+	index int
 	err   error
+}
+
+func (f *tokenFields) path() string {
+	if f.index < 0 {
+		return f.where
+	}
+	return f.where + "[" + strconv.Itoa(f.index) + "]"
 }
 
 func (f *tokenFields) fail(name, problem string) {
 	if f.err == nil {
-		f.err = &fieldError{f.where + "." + name, problem}
+		f.err = &fieldError{f.path() + "." + name, problem}
 	}
 }
 
-func (f *tokenFields) str(name string) string {
-	raw, ok := member(f.m, name)
-	if !ok {
+func (f *tokenFields) str(v []byte, name string) string {
+	switch {
+	case isNull(v):
 		return ""
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	case !isString(v):
 		f.fail(name, "is not a string")
 		return ""
 	}
-	return s
+	return text(v)
 }
 
-// time parses an RFC 3339 time, with or without a fraction; absent, null or
-// "" is nil.
-func (f *tokenFields) time(name string) *time.Time {
-	s := f.str(name)
-	if s == "" {
+// word is str for a member whose usual values are the vendor's words, which
+// it returns without allocating.
+func (f *tokenFields) word(v []byte, name string) string {
+	for _, w := range [...]string{"active", "suspended", "revoked", scopeAccount, scopeEnvironment} {
+		if is(v, w) {
+			return w
+		}
+	}
+	return f.str(v, name)
+}
+
+// time parses an RFC 3339 time, with or without a fraction, into UTC as
+// every mapping reports times; absent, null or "" is nil.
+func (f *tokenFields) time(v []byte, name string) *time.Time {
+	if isNull(v) {
 		return nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		f.fail(name, "is not an RFC 3339 time")
-		return nil
+	var t time.Time
+	// The strict RFC 3339 of time.Time's own decoding reads the bytes
+	// without a copy; what it refuses goes through time.Parse, as before.
+	if t.UnmarshalJSON(v) != nil {
+		s := f.str(v, name)
+		if s == "" {
+			return nil
+		}
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			f.fail(name, "is not an RFC 3339 time")
+			return nil
+		}
 	}
+	t = t.UTC()
 	return &t
 }
 
 // actions turns the available_actions flags into SDK actions in SDK order.
 // A present object gives a non-nil slice, empty when nothing is allowed;
 // absent gives nil (unknown).
-func (f *tokenFields) actions(name string) []string {
-	raw, ok := member(f.m, name)
-	if !ok {
+func (f *tokenFields) actions(v []byte, name string) []string {
+	if isNull(v) {
 		return nil
 	}
-	flags, ok := object(raw)
-	if !ok {
+	var w wireActions
+	s := scanner{b: v}
+	isObject := s.members(func(flag []byte) bool {
+		b, more := s.value()
+		switch string(flag) {
+		case "activate":
+			w.activate = b
+		case "suspend":
+			w.suspend = b
+		case "revoke":
+			w.revoke = b
+		case "delete":
+			w.delete = b
+		}
+		return more
+	})
+	if !isObject {
 		f.fail(name, "is not an object")
 		return nil
 	}
-	out := []string{}
-	for _, a := range availableActions {
-		raw, ok := member(flags, a.vendor)
-		if !ok {
-			continue
-		}
-		var allowed bool
-		if json.Unmarshal(raw, &allowed) != nil {
-			f.fail(name+"."+a.vendor, "is not a boolean")
-			continue
-		}
-		if allowed {
-			out = append(out, a.sdk)
+	out := make([]string, 0, len(availableActions))
+	for i, b := range [...][]byte{w.activate, w.suspend, w.revoke, w.delete} {
+		switch {
+		case isNull(b):
+		case string(b) == "true":
+			out = append(out, availableActions[i].sdk)
+		case string(b) != "false":
+			f.fail(name+"."+availableActions[i].vendor, "is not a boolean")
 		}
 	}
 	return out
 }
 
-// decodeToken decodes a token object (ApiToken_Details or _Summary). It
-// reports whether raw was an object at all; for an object the Key holds
-// every member that decoded, with the first member that did not as the
-// error. The vendor's token has no name, prefix or secret-bearing member;
-// a "token" member anywhere here is ignored.
-func decodeToken(raw json.RawMessage, where string) (platform.Key, bool, error) {
-	m, ok := object(raw)
-	if !ok {
-		return platform.Key{}, false, &fieldError{where, "is not an object"}
+// decodeToken decodes a token object (ApiToken_Details or _Summary), at
+// where (with its index in a list, else -1). It reports whether raw was an
+// object at all; for an object the Key holds every member that decoded,
+// with the first member that did not as the error. The vendor's token has
+// no name, prefix or secret-bearing member; a "token" member anywhere here
+// is ignored.
+func decodeToken(raw []byte, where string, index int) (platform.Key, bool, error) {
+	f := tokenFields{where: where, index: index}
+	var w wireToken
+	s := scanner{b: raw}
+	isObject := s.members(func(name []byte) bool {
+		v, more := s.value()
+		switch string(name) {
+		case "id":
+			w.id = v
+		case "account_id":
+			w.accountID = v
+		case "status":
+			w.status = v
+		case "token_scope":
+			w.tokenScope = v
+		case "environment_id":
+			w.environmentID = v
+		case "created_by_admin_user_id":
+			w.createdBy = v
+		case "inserted_at":
+			w.insertedAt = v
+		case "updated_at":
+			w.updatedAt = v
+		case "last_used_at":
+			w.lastUsedAt = v
+		case "expires_at":
+			w.expiresAt = v
+		case "available_actions":
+			w.availableActions = v
+		}
+		return more
+	})
+	if !isObject {
+		return platform.Key{}, false, &fieldError{f.path(), "is not an object"}
 	}
-	f := tokenFields{m: m, where: where}
 	var k platform.Key
-	k.ID = f.str("id")
-	k.OrganizationID = f.str("account_id")
-	k.PlatformStatus = f.str("status")
+	k.ID = f.str(w.id, "id")
+	k.OrganizationID = f.str(w.accountID, "account_id")
+	k.PlatformStatus = f.word(w.status, "status")
 	k.Status = statusWords[k.PlatformStatus]
-	scope, env := f.str("token_scope"), f.str("environment_id")
+	scope, env := f.word(w.tokenScope, "token_scope"), f.str(w.environmentID, "environment_id")
 	if scope == scopeEnvironment {
 		// An environment_id on an account-scoped token restricts nothing,
 		// so only an environment-scoped token has a project.
 		k.ProjectID = env
 	}
-	k.CreatedBy = f.str("created_by_admin_user_id")
-	if t := f.time("inserted_at"); t != nil {
+	k.CreatedBy = f.str(w.createdBy, "created_by_admin_user_id")
+	if t := f.time(w.insertedAt, "inserted_at"); t != nil {
 		k.CreatedAt = *t
 	}
-	if t := f.time("updated_at"); t != nil {
+	if t := f.time(w.updatedAt, "updated_at"); t != nil {
 		k.UpdatedAt = *t
 	}
-	k.LastUsedAt = f.time("last_used_at")
-	k.ExpiresAt = f.time("expires_at")
-	k.AvailableActions = f.actions("available_actions")
+	k.LastUsedAt = f.time(w.lastUsedAt, "last_used_at")
+	k.ExpiresAt = f.time(w.expiresAt, "expires_at")
+	k.AvailableActions = f.actions(w.availableActions, "available_actions")
 	if k.OrganizationID != "" || scope != "" || env != "" {
 		k.Carry = carry{accountID: k.OrganizationID, tokenScope: scope, environmentID: env}
 	}
@@ -317,14 +422,7 @@ func decodeToken(raw json.RawMessage, where string) (platform.Key, bool, error) 
 
 // isFailure reports whether an answer is the failure envelope, which both
 // documented error shapes mark with "status":"error".
-func isFailure(top map[string]json.RawMessage) bool {
-	raw, ok := member(top, "status")
-	if !ok {
-		return false
-	}
-	var s string
-	return json.Unmarshal(raw, &s) == nil && s == "error"
-}
+func (a *answer) isFailure() bool { return is(a.status, "error") }
 
 // classes maps the vendor's error codes to the SDK's classes; other codes
 // (not_implemented, unknown, …) leave the HTTP status to classify.
@@ -342,17 +440,17 @@ var classes = map[string]platform.Class{
 // validation form, whose "errors" (of undocumented shape) is kept as
 // Details["errors"]. A member of the wrong type is dropped rather than
 // losing the code. The envelope names no HTTP status, so Status stays 0.
-func envelopeError(top map[string]json.RawMessage) platform.Error {
+func (a *answer) envelopeError() platform.Error {
 	var e platform.Error
-	if raw, ok := member(top, "code"); ok {
-		_ = json.Unmarshal(raw, &e.Code) // not a string: no code
+	if isString(a.code) {
+		e.Code = text(a.code)
 	}
-	if raw, ok := member(top, "message"); ok {
-		_ = json.Unmarshal(raw, &e.Message)
+	if isString(a.message) {
+		e.Message = text(a.message)
 	}
-	if raw, ok := member(top, "errors"); ok {
+	if !isNull(a.errors) {
 		var v any
-		if json.Unmarshal(raw, &v) == nil {
+		if json.Unmarshal(a.errors, &v) == nil {
 			e.Details = map[string]any{"errors": v}
 		}
 	}
@@ -364,9 +462,9 @@ func envelopeError(top map[string]json.RawMessage) platform.Error {
 // with "status":"error") is decoded; anything else is the zero Error and the
 // HTTP status classifies it.
 func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
-	top, ok := object(a.Body)
-	if !ok || !isFailure(top) {
+	top, ok := readAnswer(a.Body)
+	if !ok || !top.isFailure() {
 		return platform.Error{}
 	}
-	return envelopeError(top)
+	return top.envelopeError()
 }

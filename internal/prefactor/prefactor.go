@@ -8,9 +8,23 @@
 // Prefactor section of vendor-docs/PLATFORMS.md (the other doc pages, and
 // what the vendor's own SDK and CLI send), and DESIGN.md v2 (capabilities,
 // transition table, status words). Get, revoke and delete are known only from
-// the vendor's client, not its docs; the create body is the one that client
-// sends ({"details":{…}}), not the docs' flat one, because the client is what
-// the server demonstrably accepts.
+// the vendor's client, not its docs.
+//
+// The create body combines the two sources, and no source shows the
+// combination: the {"details":{…}} wrapper is the vendor CLI's (which is what
+// the server demonstrably accepts), token_scope and account_id inside it are
+// the CLI's too, while environment_id and expires_at are the docs' flat
+// field names, placed in the CLI's wrapper. Whether the server reads those
+// two there is unverified. account_id is always sent: the docs give a
+// default (the credential's account) only for the list's account_id, and
+// the CLI sends one, so a create without an organization (WithOrganization,
+// or the old token's account on a rotation) is refused before sending.
+//
+// Activate, suspend and revoke send {}, as the vendor's CLI does. The docs
+// type the activate and suspend body as "IdempotencyKeyOrNull" (a JSON string
+// or null) and do not say the server honours the key, so the mapping places
+// no key (Spec.Deduplicates is false) and sends the CLI's body, not the
+// docs' type: whether the server accepts {} rests on the CLI alone.
 package prefactor
 
 import (
@@ -31,7 +45,9 @@ type Mapping struct{}
 var _ platform.Mapping = Mapping{}
 
 // spec is DESIGN.md's Prefactor column. Organization is optional because the
-// list's account_id defaults to the credential's own account. Tokens have no
+// list's account_id defaults to the credential's own account; the create's
+// has no documented default, and Spec has no per-operation requirement, so
+// encodeCreate refuses a create without one. Tokens have no
 // name and no update endpoint is documented. Whether the server honours an
 // idempotency key is undocumented (the activate body is typed
 // "IdempotencyKeyOrNull", but nothing says it deduplicates), so it does not
@@ -95,8 +111,7 @@ func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
 		return platform.Request{Method: http.MethodGet, Path: one, Retry: platform.RetryAlways}, nil
 	case platform.KindTransition:
 		if suffix, ok := actionPaths[op.Action]; ok {
-			// The docs type the body as an idempotency key or null; the
-			// vendor's CLI sends {} and so do we (no key: see spec).
+			// The CLI's {}, not the docs' string-or-null: see the package doc.
 			return platform.Request{
 				Method: http.MethodPost, Path: one + suffix,
 				Body: []byte("{}"), Retry: platform.RetryAlways,
@@ -151,15 +166,17 @@ func cursorOffset(cursor string) (int64, bool) {
 	return n, err == nil
 }
 
-// createBody is what the vendor's own client sends: the settings inside
-// "details". environment_id goes only with token_scope "environment".
+// createBody is the vendor CLI's wrapper around token_scope and account_id
+// (always set: encodeCreate refuses a create without it), with the docs'
+// environment_id and expires_at beside them (see the package doc).
+// environment_id goes only with token_scope "environment".
 type createBody struct {
 	Details createDetails `json:"details"`
 }
 
 type createDetails struct {
 	TokenScope    string     `json:"token_scope"`
-	AccountID     string     `json:"account_id,omitempty"`
+	AccountID     string     `json:"account_id"`
 	EnvironmentID string     `json:"environment_id,omitempty"`
 	ExpiresAt     *time.Time `json:"expires_at,omitempty"`
 }
@@ -188,7 +205,8 @@ func carryOf(v any) (carry, bool) {
 // encodeCreate builds POST /api/v1/api_token. What the caller set
 // explicitly (op.OrgID, ProjectID) wins; a rotated token's carry fills only
 // what is unset, so a rotation keeps the old token's account and environment
-// unless the caller names others. A scope the vendor's create cannot spell,
+// unless the caller names others. With no account from either, it is
+// refused as a missing WithOrganization (the client's *ValidationError). A scope the vendor's create cannot spell,
 // or an environment scope whose environment is unknown, is refused: sending
 // "account" instead would make the replacement more powerful.
 func encodeCreate(op *platform.Operation) (platform.Request, error) {
@@ -218,6 +236,12 @@ func encodeCreate(op *platform.Operation) (platform.Request, error) {
 			return platform.Request{}, &platform.Unsupported{Field: platform.FieldProjectID,
 				Reason: "the old token is environment-scoped but names no environment"}
 		}
+	}
+	if d.AccountID == "" {
+		// Only the list's account_id has a documented default; a create
+		// that leaves it out would rest on a default nobody shows.
+		return platform.Request{}, &platform.Invalid{Field: "WithOrganization",
+			Reason: "Prefactor's create needs the account_id: set WithOrganization (its default is documented for the list only)"}
 	}
 	d.TokenScope = scopeAccount
 	if d.EnvironmentID != "" {

@@ -91,12 +91,7 @@ func TestEncode(t *testing.T) {
 		want platform.Request
 	}{
 		{
-			name: "create, nothing set: the vendor CLI's account token",
-			op:   platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{}},
-			want: create(`{"details":{"token_scope":"account"}}`),
-		},
-		{
-			name: "create, account",
+			name: "create, account: the vendor CLI's account token",
 			op:   platform.Operation{Kind: platform.KindCreate, OrgID: "acc_1", Create: &platform.CreateFields{}},
 			want: create(`{"details":{"token_scope":"account","account_id":"acc_1"}}`),
 		},
@@ -109,13 +104,13 @@ func TestEncode(t *testing.T) {
 		},
 		{
 			name: "create, an expiry in another zone is sent as UTC",
-			op:   platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{ExpiresAt: &expiresCET}},
-			want: create(`{"details":{"token_scope":"account","expires_at":"2026-01-02T03:04:05Z"}}`),
+			op:   platform.Operation{Kind: platform.KindCreate, OrgID: "acc_1", Create: &platform.CreateFields{ExpiresAt: &expiresCET}},
+			want: create(`{"details":{"token_scope":"account","account_id":"acc_1","expires_at":"2026-01-02T03:04:05Z"}}`),
 		},
 		{
 			name: "create, an idempotency key stays unsent",
-			op:   platform.Operation{Kind: platform.KindCreate, IdempotencyKey: "idem_1", Create: &platform.CreateFields{}},
-			want: create(`{"details":{"token_scope":"account"}}`),
+			op:   platform.Operation{Kind: platform.KindCreate, OrgID: "acc_1", IdempotencyKey: "idem_1", Create: &platform.CreateFields{}},
+			want: create(`{"details":{"token_scope":"account","account_id":"acc_1"}}`),
 		},
 		{
 			name: "create, carry of an environment token fills account and environment",
@@ -156,21 +151,21 @@ func TestEncode(t *testing.T) {
 		{
 			name: "create, carry without a scope: the environment decides",
 			op: platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{
-				Carry: carry{environmentID: "env_old"},
+				Carry: carry{accountID: "acc_old", environmentID: "env_old"},
 			}},
-			want: create(`{"details":{"token_scope":"environment","environment_id":"env_old"}}`),
+			want: create(`{"details":{"token_scope":"environment","account_id":"acc_old","environment_id":"env_old"}}`),
 		},
 		{
 			name: "create, a carry of another type is ignored",
-			op: platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{
+			op: platform.Operation{Kind: platform.KindCreate, OrgID: "acc_1", Create: &platform.CreateFields{
 				Carry: struct{ accountID string }{"acc_x"},
 			}},
-			want: create(`{"details":{"token_scope":"account"}}`),
+			want: create(`{"details":{"token_scope":"account","account_id":"acc_1"}}`),
 		},
 		{
 			name: "create, a nil carry pointer is ignored",
-			op:   platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Carry: (*carry)(nil)}},
-			want: create(`{"details":{"token_scope":"account"}}`),
+			op:   platform.Operation{Kind: platform.KindCreate, OrgID: "acc_1", Create: &platform.CreateFields{Carry: (*carry)(nil)}},
+			want: create(`{"details":{"token_scope":"account","account_id":"acc_1"}}`),
 		},
 		{
 			name: "list, first page",
@@ -239,6 +234,10 @@ func TestEncodeRefuses(t *testing.T) {
 	t.Parallel()
 	far := time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	createOp := func(c platform.CreateFields) platform.Operation {
+		return platform.Operation{Kind: platform.KindCreate, OrgID: "acc_1", Create: &c}
+	}
+	// noAccount is a create that names no account: no OrgID, no carried one.
+	noAccount := func(c platform.CreateFields) platform.Operation {
 		return platform.Operation{Kind: platform.KindCreate, Create: &c}
 	}
 	tests := []struct {
@@ -268,6 +267,21 @@ func TestEncodeRefuses(t *testing.T) {
 			unsupported: "ProjectID",
 		},
 		{name: "an expiry JSON cannot write", op: createOp(platform.CreateFields{ExpiresAt: &far}), invalid: "ExpiresAt"},
+		// The docs default only the list's account_id; the create's is
+		// refused rather than left to a default nobody documents.
+		{name: "no account", op: noAccount(platform.CreateFields{}), invalid: "WithOrganization"},
+		{name: "no account, with an environment", op: noAccount(platform.CreateFields{ProjectID: "env"}), invalid: "WithOrganization"},
+		{name: "no account, nil fields", op: platform.Operation{Kind: platform.KindCreate}, invalid: "WithOrganization"},
+		{
+			name:    "no account, a carry without one",
+			op:      noAccount(platform.CreateFields{Carry: carry{tokenScope: "environment", environmentID: "env_old"}}),
+			invalid: "WithOrganization",
+		},
+		{
+			name:    "no account, a carry of another type",
+			op:      noAccount(platform.CreateFields{Carry: struct{ accountID string }{"acc_x"}}),
+			invalid: "WithOrganization",
+		},
 		{
 			name:    "a cursor this mapping did not return",
 			op:      platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 10, Cursor: "-1"}},
@@ -912,4 +926,51 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDecodeTimesInUTC: every time is reported in UTC, as the other
+// mappings report them, whatever offset the answer wrote.
+func TestDecodeTimesInUTC(t *testing.T) {
+	t.Parallel()
+	body := jsonOf(t, map[string]any{"details": token(map[string]any{
+		"inserted_at": "2025-02-03T04:05:06+02:00", "updated_at": "2025-02-03T04:05:06.5-05:00",
+		"last_used_at": "2025-02-03T04:05:06+00:00", "expires_at": "2026-02-03T04:05:06+01:00",
+	})})
+	got, err := Mapping{}.Decode(&platform.Operation{Kind: platform.KindGet, KeyID: exTokenID}, &platform.Answer{Status: 200, Body: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := got.Key
+	for name, tm := range map[string]time.Time{"CreatedAt": k.CreatedAt, "UpdatedAt": k.UpdatedAt, "LastUsedAt": *k.LastUsedAt, "ExpiresAt": *k.ExpiresAt} {
+		if tm.Location() != time.UTC {
+			t.Errorf("%s = %v, in %v; want UTC", name, tm, tm.Location())
+		}
+	}
+	if want := time.Date(2025, 2, 3, 2, 5, 6, 0, time.UTC); !k.CreatedAt.Equal(want) {
+		t.Errorf("CreatedAt = %v, want %v", k.CreatedAt, want)
+	}
+}
+
+// TestDecodeExactNames: members are matched by their exact names, never
+// case-insensitively: a "Token" is no secret and an "ID" no ID.
+func TestDecodeExactNames(t *testing.T) {
+	t.Parallel()
+	create := platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{}}
+	res, err := Mapping{}.Decode(&create, &platform.Answer{Status: 200, Body: []byte(`{"details":{"id":"k"},"Token":"eyJ.secret","TOKEN":"eyJ.secret"}`)})
+	if res.Secret != "" || err == nil || !strings.Contains(err.Error(), "token missing") {
+		t.Errorf("create with only Token: Secret %q, error %v; want none and token missing", res.Secret, err)
+	}
+	get := platform.Operation{Kind: platform.KindGet, KeyID: exTokenID}
+	res, err = Mapping{}.Decode(&get, &platform.Answer{Status: 200, Body: []byte(`{"Details":{"id":"x"},"details":{"ID":"k2","Status":"revoked","Account_ID":"a"}}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (platform.Key{ID: exTokenID, Partial: true}); !cmp.Equal(want, res.Key, cmpOpts) {
+		t.Errorf("Key = %+v, want %+v", res.Key, want)
+	}
+	// An escaped name is the name it spells, as encoding/json reads it.
+	res, err = Mapping{}.Decode(&get, &platform.Answer{Status: 200, Body: []byte(`{"details":{"\u0069d":"k3"}}`)})
+	if err != nil || res.Key.ID != "k3" {
+		t.Errorf("escaped id: %+v, %v", res.Key, err)
+	}
 }
