@@ -757,3 +757,20 @@ func TestDecodeError(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTimesInUTC: times are reported in UTC, as the other mappings
+// report them, whatever offset the answer wrote.
+func TestDecodeTimesInUTC(t *testing.T) {
+	t.Parallel()
+	body := keyJSON(`"id":12,"created_at":"2024-12-05T00:00:00+01:00","lastUsed":"2024-12-05T10:15:00.000-05:00"`)
+	got, err := confidentai.Mapping{}.Decode(&getOp, &platform.Answer{Status: 200, Body: []byte(body)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Key.CreatedAt.Location() != time.UTC || got.Key.LastUsedAt == nil || got.Key.LastUsedAt.Location() != time.UTC {
+		t.Errorf("CreatedAt %v, LastUsedAt %v; want both in UTC", got.Key.CreatedAt, got.Key.LastUsedAt)
+	}
+	if !got.Key.CreatedAt.Equal(created) {
+		t.Errorf("CreatedAt = %v, want %v", got.Key.CreatedAt, created)
+	}
+}

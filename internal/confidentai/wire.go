@@ -1,9 +1,6 @@
 package confidentai
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +68,7 @@ type envelope struct {
 	success *bool  // nil when absent or not a boolean
 	message string // "error" when it is a string
 
-	apiKey json.RawMessage // data.apiKey as written; nil when absent or null
+	apiKey []byte // data.apiKey as written; nil when absent or null
 
 	listSet bool           // data.apiKeys was an array (List only)
 	listBad bool           // data.apiKeys was present but not an array
@@ -83,6 +80,24 @@ type envelope struct {
 
 	dataBad bool  // "data" was present but not an object
 	err     error // the body is not JSON or not an object; what was read before stays
+}
+
+// The flags an envelope points at, shared so that reading one does not
+// allocate; nothing writes through them.
+var (
+	flagTrue  = true
+	flagFalse = false
+)
+
+func flag(v []byte) *bool {
+	b, ok := boolOf(v)
+	switch {
+	case !ok:
+		return nil
+	case b:
+		return &flagTrue
+	}
+	return &flagFalse
 }
 
 // apiKeyError is the error of an answer without data.apiKey (absent or
@@ -104,102 +119,85 @@ func (env *envelope) listError() error {
 	return &decodeError{"data.apiKeys", problemMissing}
 }
 
-// readEnvelope reads body as a stream of tokens rather than unmarshaling it
-// whole, so a List answer of tens of MiB is decoded key by key, never copied
-// into intermediate maps at every level. Only List reads data.apiKeys.
+// readEnvelope reads body in one pass, member by member, never copying it
+// into intermediate maps, so a List answer of tens of MiB is decoded key by
+// key. A body that breaks off keeps what was read before the break (a
+// create's key and secret, say) beside a syntax error. Only List reads
+// data.apiKeys.
 func readEnvelope(body []byte, list bool) (env envelope) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	isObject, err := members(dec, func(name string) error {
-		switch name {
+	s := newScanner(body)
+	isObject := s.members(func(name []byte) bool {
+		switch string(name) {
 		case "success":
-			raw, err := rawValue(dec)
-			if b, ok := boolOf(raw); ok {
-				env.success = &b
-			} else {
-				env.success = nil
-			}
-			return err
+			v, ok := s.value()
+			env.success = flag(v)
+			return ok
 		case "error":
-			raw, err := rawValue(dec)
-			env.message, _ = stringOf(raw)
-			return err
+			v, ok := s.value()
+			env.message, _ = stringOf(v)
+			return ok
 		case "data":
-			return env.readData(dec, list)
+			return env.readData(s, list)
 		}
-		return skipValue(dec)
+		_, ok := s.value()
+		return ok
 	})
 	switch {
-	case err != nil:
-		env.err = err
+	case s.ended:
+		env.err = &decodeError{"", problemSyntax}
 	case !isObject:
 		env.err = &decodeError{"", problemObject}
-	default:
-		if _, err := dec.Token(); err != io.EOF { // something after the object
-			env.err = &decodeError{"", problemSyntax}
-		}
+	case s.invalid: // something after the object
+		env.err = &decodeError{"", problemSyntax}
 	}
 	return env
 }
 
-func (env *envelope) readData(dec *json.Decoder, list bool) error {
+func (env *envelope) readData(s *scanner, list bool) bool {
 	// A repeated "data" replaces the earlier one.
 	env.apiKey = nil
 	env.listSet, env.listBad, env.keys, env.listErr = false, false, nil, nil
 	env.valid, env.deleted = nil, nil
-	isObject, err := members(dec, func(name string) error {
-		switch name {
+	isObject := s.members(func(name []byte) bool {
+		switch string(name) {
 		case "apiKey":
-			raw, err := rawValue(dec)
+			v, ok := s.value()
 			env.apiKey = nil
-			if !isNull(raw) {
-				env.apiKey = raw
+			if ok && !isNull(v) {
+				env.apiKey = v
 			}
-			return err
+			return ok
 		case "apiKeys":
 			if list {
-				return env.readList(dec)
+				return env.readList(s)
 			}
 		case "valid", "deleted":
-			raw, err := rawValue(dec)
-			var p *bool
-			if b, ok := boolOf(raw); ok {
-				p = &b
-			}
-			if name == "valid" {
-				env.valid = p
+			v, ok := s.value()
+			if name[0] == 'v' {
+				env.valid = flag(v)
 			} else {
-				env.deleted = p
+				env.deleted = flag(v)
 			}
-			return err
+			return ok
 		}
-		return skipValue(dec)
+		_, ok := s.value()
+		return ok
 	})
-	env.dataBad = err == nil && !isObject
-	return err
+	env.dataBad = !s.ended && !isObject
+	return !s.ended
 }
 
 // readList decodes data.apiKeys one element at a time. A key without a
 // usable ID is left out (it could not be addressed); a key with another
 // field that failed is kept without that field. Either way the first
 // failure, by field, is the list's error.
-func (env *envelope) readList(dec *json.Decoder) error {
+func (env *envelope) readList(s *scanner) bool {
 	env.listSet, env.listBad, env.keys, env.listErr = false, false, nil, nil
-	tok, err := dec.Token()
-	if err != nil {
-		return &decodeError{"", problemSyntax}
-	}
-	if tok != json.Delim('[') {
-		env.listBad = true
-		if tok == json.Delim('{') {
-			return skipRest(dec)
-		}
-		return nil
-	}
 	keys := []platform.Key{}
-	for i := 0; dec.More(); i++ {
-		raw, err := rawValue(dec)
-		if err != nil {
-			return err
+	isArray := s.elements(func(i int) bool {
+		raw, ok := s.value()
+		if !ok {
+			return false
 		}
 		k, _, kerr := decodeKey(raw, false)
 		if kerr != nil && env.listErr == nil {
@@ -208,106 +206,17 @@ func (env *envelope) readList(dec *json.Decoder) error {
 		if k.ID != "" {
 			keys = append(keys, k)
 		}
+		return true
+	})
+	switch {
+	case s.ended:
+		return false
+	case !isArray:
+		env.listBad = true
+	default:
+		env.listSet, env.keys = true, keys
 	}
-	if _, err := dec.Token(); err != nil {
-		return &decodeError{"", problemSyntax}
-	}
-	env.listSet, env.keys = true, keys
-	return nil
-}
-
-// members reads one JSON value from dec. When it is an object it calls fn
-// with each member's name; fn consumes the member's value. When it is not,
-// the value is consumed and isObject is false. Only a syntax error (or fn's
-// error) is an error.
-func members(dec *json.Decoder, fn func(name string) error) (isObject bool, err error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return false, &decodeError{"", problemSyntax}
-	}
-	if tok != json.Delim('{') {
-		if tok == json.Delim('[') {
-			return false, skipRest(dec)
-		}
-		return false, nil
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return true, &decodeError{"", problemSyntax}
-		}
-		name, _ := tok.(string)
-		if err := fn(name); err != nil {
-			return true, err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return true, &decodeError{"", problemSyntax}
-	}
-	return true, nil
-}
-
-// skipRest consumes the rest of an object or array whose opening delimiter
-// was just read.
-func skipRest(dec *json.Decoder) error {
-	for depth := 1; depth > 0; {
-		tok, err := dec.Token()
-		if err != nil {
-			return &decodeError{"", problemSyntax}
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-	}
-	return nil
-}
-
-// discard consumes a JSON value without keeping it.
-type discard struct{}
-
-func (*discard) UnmarshalJSON([]byte) error { return nil }
-
-func skipValue(dec *json.Decoder) error {
-	if dec.Decode(&discard{}) != nil {
-		return &decodeError{"", problemSyntax}
-	}
-	return nil
-}
-
-func rawValue(dec *json.Decoder) (json.RawMessage, error) {
-	var raw json.RawMessage
-	if dec.Decode(&raw) != nil {
-		return nil, &decodeError{"", problemSyntax}
-	}
-	return bytes.TrimSpace(raw), nil
-}
-
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
-// boolOf reports a JSON boolean; ok is false for anything else, null too.
-func boolOf(raw json.RawMessage) (b, ok bool) {
-	switch string(bytes.TrimSpace(raw)) {
-	case "true":
-		return true, true
-	case "false":
-		return false, true
-	}
-	return false, false
-}
-
-// stringOf reports a JSON string; ok is false for anything else, null too.
-func stringOf(raw json.RawMessage) (s string, ok bool) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '"' {
-		return "", false
-	}
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+	return true
 }
 
 // decodeKey decodes an ApiKey object field by field, so that one field of
@@ -319,9 +228,10 @@ func stringOf(raw json.RawMessage) (s string, ok bool) {
 // secret and nothing of it goes into the Key. Elsewhere the value is masked
 // ("***************a1b2c3") and only its shown characters, at most 6, become
 // Suffix; an unmasked value outside a create is discarded.
-func decodeKey(raw json.RawMessage, create bool) (k platform.Key, secret string, err *decodeError) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil || m == nil {
+func decodeKey(raw []byte, create bool) (k platform.Key, secret string, err *decodeError) {
+	var w wireKey
+	ks := scanner{b: raw}
+	if !ks.members(w.member(&ks)) {
 		return platform.Key{}, "", &decodeError{"", problemObject}
 	}
 	fail := func(field, problem string) {
@@ -330,25 +240,24 @@ func decodeKey(raw json.RawMessage, create bool) (k platform.Key, secret string,
 		}
 	}
 
-	if r, ok := m["id"]; !ok {
+	if w.id == nil {
 		fail("id", problemMissing)
 	} else {
 		var id platform.IntID // never through float64: 2^53+1 stays exact
-		if id.UnmarshalJSON(r) != nil {
+		if id.UnmarshalJSON(w.id) != nil {
 			fail("id", problemID)
 		} else {
 			k.ID = string(id)
 		}
 	}
 
-	r, present := m["value"]
-	v, isString := stringOf(r)
+	v, isString := stringOf(w.value)
 	if isString {
 		k.Suffix = maskedSuffix(v)
 	}
 	if create {
 		switch {
-		case !present:
+		case w.value == nil:
 			fail("value", problemMissing)
 		case !isString:
 			fail("value", problemSecret)
@@ -361,33 +270,61 @@ func decodeKey(raw json.RawMessage, create bool) (k platform.Key, secret string,
 		}
 	}
 
-	if r, ok := m["name"]; ok && !isNull(r) {
-		if s, ok := stringOf(r); ok {
+	if w.name != nil && !isNull(w.name) {
+		if s, ok := stringOf(w.name); ok {
 			k.Name = s
 		} else {
 			fail("name", problemString)
 		}
 	}
-	if r, ok := m["valid"]; ok && !isNull(r) {
-		if b, ok := boolOf(r); ok {
+	if w.valid != nil && !isNull(w.valid) {
+		if b, ok := boolOf(w.valid); ok {
 			k.Status, k.PlatformStatus = status(b)
 		} else {
 			fail("valid", problemBool)
 		}
 	}
-	if t, ok := timeOf(m["created_at"]); ok {
+	if t, ok := timeOf(w.createdAt); ok {
 		if t != nil {
 			k.CreatedAt = *t
 		}
 	} else {
 		fail("created_at", problemTime)
 	}
-	if t, ok := timeOf(m["lastUsed"]); ok { // sic: the vendor's casing
+	if t, ok := timeOf(w.lastUsed); ok {
 		k.LastUsedAt = t
 	} else {
 		fail("lastUsed", problemTime)
 	}
 	return k, secret, err
+}
+
+// wireKey is an ApiKey object member by member, each as its JSON text (nil
+// when absent).
+type wireKey struct {
+	id, value, name, valid, createdAt, lastUsed []byte
+}
+
+// member is the scanner callback that fills w.
+func (w *wireKey) member(s *scanner) func(name []byte) bool {
+	return func(name []byte) bool {
+		v, ok := s.value()
+		switch string(name) {
+		case "id":
+			w.id = v
+		case "value":
+			w.value = v
+		case "name":
+			w.name = v
+		case "valid":
+			w.valid = v
+		case "created_at":
+			w.createdAt = v
+		case "lastUsed": // sic: the vendor's casing
+			w.lastUsed = v
+		}
+		return ok
+	}
 }
 
 // status normalizes `valid`: a deactivated key can be switched back on, so
@@ -399,20 +336,27 @@ func status(valid bool) (status, platformStatus string) {
 	return platform.StatusInactive, "valid=false"
 }
 
-// timeOf parses an RFC 3339 time (with or without a fraction). Absent and
-// null are ok with a nil time; anything else is not ok.
-func timeOf(raw json.RawMessage) (*time.Time, bool) {
+// timeOf parses an RFC 3339 time (with or without a fraction) into UTC, as
+// every mapping reports times. Absent and null are ok with a nil time;
+// anything else is not ok.
+func timeOf(raw []byte) (*time.Time, bool) {
 	if raw == nil || isNull(raw) {
 		return nil, true
 	}
-	s, ok := stringOf(raw)
-	if !ok {
-		return nil, false
+	var t time.Time
+	// The strict RFC 3339 of time.Time's own decoding reads the bytes
+	// without a copy; what it refuses goes through time.Parse.
+	if t.UnmarshalJSON(raw) != nil {
+		s, ok := stringOf(raw)
+		if !ok {
+			return nil, false
+		}
+		var err error
+		if t, err = time.Parse(time.RFC3339Nano, s); err != nil {
+			return nil, false
+		}
 	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		return nil, false
-	}
+	t = t.UTC()
 	return &t, true
 }
 
