@@ -363,6 +363,9 @@ func TestDecodeOne(t *testing.T) {
 			platform.Key{ID: "ak_1", UsageLimitCHF: ptr(500.0), ExpiresAt: ptr(seedExpires), Scopes: []string{}}},
 		{"get, empty body", get, ``, partial("ak_1", "", "")},
 		{"get, null", get, `null`, partial("ak_1", "", "")},
+		{"get, escaped names and strings", get, `{"i\u0064":"ak_1","key_n\u0061me":"n\"\u00e9","scopes":[null,"a"]}`,
+			platform.Key{ID: "ak_1", Name: "n\"é", Scopes: []string{"", "a"}}},
+		{"get, names compare exactly", get, `{"ID":"ak_x","id":"ak_1","Key_Name":"x"}`, partial("ak_1", "", "")},
 		{"get, key object without id takes the requested one", get, `{"key_name":"n"}`, platform.Key{ID: "ak_1", Name: "n"}},
 
 		{"activate, bare", act("activate"), keyObject(`"is_active":true`), fullKey("active", "is_active=true")},
@@ -389,6 +392,8 @@ func TestDecodeOne(t *testing.T) {
 			partial("ak_9", "archived", "")},
 		{"archive, DELETE answer without id", act("archive"), `{"success":true,"message":"API key deleted successfully"}`,
 			partial("ak_req", "archived", "")},
+		{"pause, a repeated wrapper: the last", act("pause"), `{"success":true,"api_key":` + keyObject(`"is_active":false`) + `,"api_key":{"id":"ak_2"}}`,
+			partial("ak_2", "", "")},
 		{"archive, 204", act("archive"), ``, partial("ak_req", "archived", "")},
 		{"archive, key object saying inactive", act("archive"), keyObject(`"is_active":false`), fullKey("archived", "is_active=false")},
 		{"archive, answer still active is reported", act("archive"), keyObject(`"is_active":true`), fullKey("active", "is_active=true")},
@@ -664,6 +669,8 @@ func TestSecretsNeverInKey(t *testing.T) {
 	}{
 		{"get with key", get, `{"id":"ak_1","key":"` + s + `","key_prefix":"oak_live_a1b2"}`, "", "oak_live_a1b2"},
 		{"get echoing the secret as prefix", get, `{"id":"ak_1","key":"` + s + `","key_prefix":"` + s + `","key_name":"` + s + `"}`, "", ""},
+		{"get with an escaped secret name", get, `{"id":"ak_1","k\u0065y":"` + s + `","key_prefix":"` + s + `"}`, "", ""},
+		{"get after leading Unicode space", get, "\u00a0" + `{"id":"ak_1","key":"` + s + `","key_prefix":"` + s + `"}`, "", ""},
 		{"get with token and value", get, `{"id":"ak_1","token":"` + s + `","value":"x` + s + `","created_by":"` + s + `"}`, "", ""},
 		{"list with key", list, `{"api_keys":[{"id":"ak_1","key":"` + s + `","key_name":"` + s + `","scopes":["` + s + `","ok"]}]}`, "", ""},
 		{"pause wrapped with key", pause, `{"success":true,"key":"` + s + `","api_key":{"id":"ak_1","key_prefix":"` + s + `"}}`, "", ""},
@@ -854,6 +861,7 @@ func FuzzDecode(f *testing.F) {
 		`{"id":"ak_1","key":"a","key":"b","key_prefix":"a"}`,
 		`{"id":"ak_1","created_at":5,"scopes":[1],"usage_limit_chf":"x","is_active":"y","pagination":1}`,
 		"{\"id\":\"\xff\",\"key\":\"\xfe\"}",
+		`1E700`, `{"usage_limit_chf":1E700,"id":"ak_1"}`,
 	} {
 		f.Add([]byte(seed))
 	}
@@ -871,7 +879,9 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		var secrets []string
 		if json.Valid(body) {
-			if err := secretsIn(json.NewDecoder(bytes.NewReader(body)), "", &secrets); err != nil {
+			dec := json.NewDecoder(bytes.NewReader(body))
+			dec.UseNumber() // a valid number may not fit a float64: 1E700
+			if err := secretsIn(dec, "", &secrets); err != nil {
 				t.Fatalf("walking a valid body: %v", err)
 			}
 		}

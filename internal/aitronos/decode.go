@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
@@ -32,38 +33,52 @@ var (
 
 const missing = "missing or not a string"
 
-// object is a JSON object whose fields are decoded one by one, so that one
-// field of an unexpected type costs that field, not the key's ID (or a new
-// key's secret).
-type object map[string]json.RawMessage
+// object is one JSON object of the answer, its members in document order,
+// each value the answer's own bytes with no space around them: a field is
+// decoded only when it is read, so one field of an unexpected type costs
+// that field, not the key's ID (or a new key's secret). Names compare
+// exactly, as a map's keys would, and a repeated name reads as its last
+// value. It is built only from bytes that json.Valid accepted, which lets
+// the scanning below skip every check the validator already made.
+type object []member
 
-func isNull(r json.RawMessage) bool {
-	r = bytes.TrimSpace(r)
-	return len(r) == 0 || string(r) == "null"
+type member struct {
+	name []byte // unescaped
+	raw  []byte
 }
+
+// get returns the raw value of the field; ok is false when it is absent.
+func (o object) get(name string) ([]byte, bool) {
+	for i := len(o) - 1; i >= 0; i-- {
+		if string(o[i].name) == name {
+			return o[i].raw, true
+		}
+	}
+	return nil, false
+}
+
+func isNull(raw []byte) bool { return string(raw) == "null" }
 
 // has reports whether the field is present and not null.
 func (o object) has(name string) bool {
-	r, ok := o[name]
-	return ok && !isNull(r)
+	raw, ok := o.get(name)
+	return ok && !isNull(raw)
 }
 
 // sub returns the field as an object, if it is one.
 func (o object) sub(name string) (object, bool) {
-	r, ok := o[name]
-	if !ok || isNull(r) {
+	raw, ok := o.get(name)
+	if !ok || raw[0] != '{' {
 		return nil, false
 	}
-	var s object
-	if json.Unmarshal(r, &s) != nil {
-		return nil, false
-	}
-	return s, true
+	return members(raw, nil), true
 }
 
 // parseAnswer reads a 2xx body: nil for an empty body or JSON null (no key
-// object), an error for anything else that is not a JSON object.
-func parseAnswer(body []byte) (object, error) {
+// object), an error for anything else that is not a JSON object. buf is
+// storage for the top-level members, so that a caller can keep it on its
+// stack.
+func parseAnswer(body []byte, buf object) (object, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, nil
@@ -77,11 +92,122 @@ func parseAnswer(body []byte) (object, error) {
 	if body[0] != '{' {
 		return nil, errNotObject
 	}
-	var o object
-	if json.Unmarshal(body, &o) != nil {
-		return nil, errNotObject
+	return members(body, buf), nil
+}
+
+// The scanners below read bytes that json.Valid accepted: every string is
+// closed, every container balanced, every separator where it belongs.
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
 	}
-	return o, nil
+	return i
+}
+
+// stringEnd returns the index past the string that opens at b[i].
+func stringEnd(b []byte, i int) int {
+	for i++; i < len(b); i++ {
+		switch b[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// literalEnd returns the index past the number, true, false or null at b[i].
+func literalEnd(b []byte, i int) int {
+	for i < len(b) {
+		switch b[i] {
+		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			return i
+		}
+		i++
+	}
+	return i
+}
+
+// valueEnd returns the index past the value that starts at b[i].
+func valueEnd(b []byte, i int) int {
+	switch b[i] {
+	case '"':
+		return stringEnd(b, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(b); i++ {
+			switch b[i] {
+			case '"':
+				i = stringEnd(b, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	return literalEnd(b, i)
+}
+
+// fieldName is the unescaped name of the quoted member name q.
+func fieldName(q []byte) []byte {
+	in := q[1 : len(q)-1]
+	if bytes.IndexByte(in, '\\') < 0 {
+		return in // invalid UTF-8 is left as is: it equals none of the names read
+	}
+	var s string
+	_ = json.Unmarshal(q, &s) // a valid JSON string always decodes
+	return []byte(s)
+}
+
+// members appends the members of the object b (which opens with '{') to o.
+func members(b []byte, o object) object {
+	i := skipSpace(b, 1)
+	for b[i] == '"' {
+		end := stringEnd(b, i)
+		name := fieldName(b[i:end])
+		i = skipSpace(b, skipSpace(b, end)+1) // past ':'
+		vend := valueEnd(b, i)
+		o = append(o, member{name: name, raw: b[i:vend]})
+		if i = skipSpace(b, vend); b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+	return o
+}
+
+// elements calls f with each element of the array b (which opens with '[').
+func elements(b []byte, f func(raw []byte)) {
+	i := skipSpace(b, 1)
+	for b[i] != ']' {
+		end := valueEnd(b, i)
+		f(b[i:end])
+		if i = skipSpace(b, end); b[i] == ',' {
+			i = skipSpace(b, i+1)
+		}
+	}
+}
+
+// unquote decodes a JSON string as json.Unmarshal does (invalid UTF-8
+// becomes U+FFFD); ok is false when raw is not a string. Most strings have
+// neither escapes nor invalid UTF-8 and are a copy of their bytes.
+func unquote(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	if in := raw[1 : len(raw)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+		return string(in), true
+	}
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return "", false
+	}
+	return s, true
 }
 
 // reader decodes fields and keeps the first failure.
@@ -94,91 +220,117 @@ func (r *reader) fail(field, problem string) {
 }
 
 func (r *reader) str(o object, path, name string) string {
-	raw, ok := o[name]
+	raw, ok := o.get(name)
 	if !ok || isNull(raw) {
 		return ""
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	s, ok := unquote(raw)
+	if !ok {
 		r.fail(path+name, "not a string")
-		return ""
 	}
 	return s
 }
 
-func (r *reader) boolean(o object, path, name string) *bool {
-	raw, ok := o[name]
-	if !ok || isNull(raw) {
-		return nil
+// boolean returns the field's value; ok is false when it is absent, null
+// or not a boolean.
+func (r *reader) boolean(o object, path, name string) (v, ok bool) {
+	raw, ok := o.get(name)
+	switch {
+	case !ok || isNull(raw):
+		return false, false
+	case string(raw) == "true":
+		return true, true
+	case string(raw) == "false":
+		return false, true
 	}
-	var b bool
-	if json.Unmarshal(raw, &b) != nil {
-		r.fail(path+name, "not a boolean")
-		return nil
-	}
-	return &b
+	r.fail(path+name, "not a boolean")
+	return false, false
 }
 
-func (r *reader) number(o object, path, name string) *float64 {
-	raw, ok := o[name]
+func (r *reader) number(o object, path, name string) (float64, bool) {
+	raw, ok := o.get(name)
 	if !ok || isNull(raw) {
-		return nil
+		return 0, false
 	}
-	var f float64
-	if json.Unmarshal(raw, &f) != nil {
-		r.fail(path+name, "not a number")
-		return nil
+	if c := raw[0]; c == '-' || c >= '0' && c <= '9' {
+		// json.Unmarshal's own conversion: out of range fails the same way.
+		if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+			return f, true
+		}
 	}
-	return &f
+	r.fail(path+name, "not a number")
+	return 0, false
 }
 
 func (r *reader) integer(o object, path, name string) (int, bool) {
-	f := r.number(o, path, name)
-	if f == nil {
+	f, ok := r.number(o, path, name)
+	if !ok {
 		return 0, false
 	}
-	if *f != math.Trunc(*f) || math.Abs(*f) > 1<<53 {
+	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
 		r.fail(path+name, "not an integer")
 		return 0, false
 	}
-	return int(*f), true
+	return int(f), true
 }
 
+// strs reads an array of strings; a null element is "", as json.Unmarshal
+// has it, and an empty array is an empty, non-nil slice.
 func (r *reader) strs(o object, path, name string) []string {
-	raw, ok := o[name]
+	raw, ok := o.get(name)
 	if !ok || isNull(raw) {
 		return nil
 	}
-	var s []string
-	if json.Unmarshal(raw, &s) != nil {
+	if raw[0] != '[' {
 		r.fail(path+name, "not an array of strings")
 		return nil
 	}
+	n, bad := 0, false
+	elements(raw, func(e []byte) {
+		n++
+		bad = bad || e[0] != '"' && !isNull(e)
+	})
+	if bad {
+		r.fail(path+name, "not an array of strings")
+		return nil
+	}
+	s := make([]string, 0, n)
+	elements(raw, func(e []byte) {
+		v, _ := unquote(e) // null is ""
+		s = append(s, v)
+	})
 	return s
 }
 
 // time reads an RFC 3339 time, with or without a fraction, in UTC; null,
-// absent or "" is none.
-func (r *reader) time(o object, path, name string) *time.Time {
-	raw, ok := o[name]
+// absent or "" is none. A time without escapes is parsed from its bytes
+// (time's strict RFC 3339 reading, which accepts nothing time.Parse
+// refuses); anything that reading refuses gets time.Parse's own verdict.
+func (r *reader) time(o object, path, name string) (time.Time, bool) {
+	raw, ok := o.get(name)
 	if !ok || isNull(raw) {
-		return nil
+		return time.Time{}, false
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	if raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
+		var t time.Time
+		if t.UnmarshalText(raw[1:len(raw)-1]) == nil {
+			return t.UTC(), true
+		}
+	}
+	s, ok := unquote(raw)
+	if !ok {
 		r.fail(path+name, "not an RFC 3339 time")
-		return nil
+		return time.Time{}, false
 	}
 	if s == "" {
-		return nil
+		return time.Time{}, false
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		r.fail(path+name, "not an RFC 3339 time")
-		return nil
+		return time.Time{}, false
 	}
-	t = t.UTC()
-	return &t
+	return t.UTC(), true
 }
 
 // keyFields are the fields of the full key object that the short action
@@ -191,7 +343,7 @@ var keyFields = []string{
 
 func isKeyObject(o object) bool {
 	for _, f := range keyFields {
-		if _, ok := o[f]; ok {
+		if _, ok := o.get(f); ok {
 			return true
 		}
 	}
@@ -202,7 +354,7 @@ func isKeyObject(o object) bool {
 // it has an id (bare key, short answer, DELETE answer), else the "api_key"
 // or "data" object of the {"success":true,"message":…} wrapper.
 func unwrap(o object) (object, string) {
-	if _, ok := o["id"]; ok {
+	if _, ok := o.get("id"); ok {
 		return o, ""
 	}
 	if in, ok := o.sub("api_key"); ok {
@@ -236,32 +388,57 @@ func sdkStatus(s string) string {
 // PlatformStatus is the status string, else the booleans as name=value.
 func readStatus(r *reader, o object, path string, k *platform.Key) keyStatus {
 	word := r.str(o, path, "status")
-	active := r.boolean(o, path, "is_active")
-	paused := r.boolean(o, path, "is_paused")
+	active, activeSaid := r.boolean(o, path, "is_active")
+	paused, pausedSaid := r.boolean(o, path, "is_paused")
 	if word != "" {
 		k.PlatformStatus = word
 	} else {
-		var pairs []string
-		if active != nil {
-			pairs = append(pairs, "is_active="+strconv.FormatBool(*active))
-		}
-		if paused != nil {
-			pairs = append(pairs, "is_paused="+strconv.FormatBool(*paused))
-		}
-		k.PlatformStatus = strings.Join(pairs, ",")
+		k.PlatformStatus = flagWords[flagIndex(active, activeSaid)][flagIndex(paused, pausedSaid)]
 	}
-	st := keyStatus{pausedSaid: paused != nil}
+	st := keyStatus{pausedSaid: pausedSaid}
 	switch w := sdkStatus(word); {
 	case w != "":
 		k.Status, st.fromWord = w, true
-	case paused != nil && *paused:
+	case pausedSaid && paused:
 		k.Status = platform.StatusPaused
-	case active != nil && *active:
+	case activeSaid && active:
 		k.Status = platform.StatusActive
-	case active != nil:
+	case activeSaid:
 		k.Status = platform.StatusInactive
 	}
 	return st
+}
+
+// flagWords[a][p] is the PlatformStatus of is_active and is_paused, each
+// indexed by flagIndex, built once so that no answer allocates it:
+// "is_active=false,is_paused=true", "is_active=true", "".
+var flagWords = func() (w [3][3]string) {
+	value := [3]string{"", "true", "false"}
+	for a := range w {
+		for p := range w[a] {
+			var pairs []string
+			if a > 0 {
+				pairs = append(pairs, "is_active="+value[a])
+			}
+			if p > 0 {
+				pairs = append(pairs, "is_paused="+value[p])
+			}
+			w[a][p] = strings.Join(pairs, ",")
+		}
+	}
+	return w
+}()
+
+// flagIndex is 0 for a boolean the answer did not hold, 1 for true, 2 for
+// false.
+func flagIndex(v, said bool) int {
+	switch {
+	case !said:
+		return 0
+	case v:
+		return 1
+	}
+	return 2
 }
 
 // readKey decodes a key object (or the short answer) field by field.
@@ -273,16 +450,16 @@ func readKey(r *reader, o object, path string) (platform.Key, keyStatus) {
 		Name:           r.str(o, path, "key_name"),
 		Prefix:         r.str(o, path, "key_prefix"), // public by the vendor's docs
 		Scopes:         r.strs(o, path, "scopes"),
-		UsageLimitCHF:  r.number(o, path, "usage_limit_chf"),
-		CreatedBy:      r.str(o, path, "created_by"),
-		ExpiresAt:      r.time(o, path, "expires_at"),
 	}
-	if t := r.time(o, path, "created_at"); t != nil {
-		k.CreatedAt = *t
+	if f, ok := r.number(o, path, "usage_limit_chf"); ok {
+		k.UsageLimitCHF = &f
 	}
-	if t := r.time(o, path, "updated_at"); t != nil {
-		k.UpdatedAt = *t
+	k.CreatedBy = r.str(o, path, "created_by")
+	if t, ok := r.time(o, path, "expires_at"); ok {
+		k.ExpiresAt = &t
 	}
+	k.CreatedAt, _ = r.time(o, path, "created_at")
+	k.UpdatedAt, _ = r.time(o, path, "updated_at")
 	st := readStatus(r, o, path, &k)
 	return k, st
 }
@@ -310,7 +487,8 @@ func settle(action string, k *platform.Key, st keyStatus) {
 // Decode reads a 2xx answer. A {"success":false,…} body is the vendor's
 // failure envelope and returns a *platform.Error.
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
-	o, perr := parseAnswer(a.Body)
+	var buf [16]member // the top-level members: a key object has 11
+	o, perr := parseAnswer(a.Body, buf[:0])
 	if o != nil && isFailure(o) {
 		return platform.Result{}, failureOf(o, secretValues(a.Body))
 	}
@@ -394,27 +572,32 @@ func decodeList(op *platform.Operation, o object, secrets []string) (platform.Re
 	if o == nil || !o.has("api_keys") {
 		return platform.Result{}, &decodeError{field: "api_keys", problem: "missing"}
 	}
-	var items []json.RawMessage
-	if json.Unmarshal(o["api_keys"], &items) != nil {
+	items, _ := o.get("api_keys")
+	if items[0] != '[' {
 		return platform.Result{}, &decodeError{field: "api_keys", problem: "not an array"}
 	}
+	n := 0
+	elements(items, func([]byte) { n++ })
 	r := &reader{}
-	keys := make([]platform.Key, 0, len(items))
-	for i, item := range items {
+	keys := make([]platform.Key, 0, n)
+	var ko object // reused: each element's members replace the last's
+	i := 0
+	elements(items, func(item []byte) {
 		path := "api_keys[" + strconv.Itoa(i) + "]"
-		var ko object
-		if isNull(item) || json.Unmarshal(item, &ko) != nil {
+		i++
+		if item[0] != '{' {
 			r.fail(path, "not a key object")
-			continue
+			return
 		}
+		ko = members(item, ko[:0])
 		k, _ := readKey(r, ko, path+".")
 		if k.ID == "" {
 			r.fail(path+".id", missing) // a key without an ID cannot be acted on
-			continue
+			return
 		}
 		scrub(&k, secrets)
 		keys = append(keys, k)
-	}
+	})
 	page := 1
 	if op.List != nil {
 		if n, err := strconv.Atoi(op.List.Cursor); err == nil && n > 1 {
@@ -432,7 +615,7 @@ func decodeList(op *platform.Operation, o object, secrets []string) (platform.Re
 			if n, ok := r.integer(p, "pagination.", "page"); ok && n >= 1 {
 				page = n
 			}
-			if total, ok := r.integer(p, "pagination.", "total_pages"); ok && len(items) > 0 && page < total {
+			if total, ok := r.integer(p, "pagination.", "total_pages"); ok && n > 0 && page < total {
 				next = strconv.Itoa(page + 1)
 			}
 		}
@@ -442,8 +625,8 @@ func decodeList(op *platform.Operation, o object, secrets []string) (platform.Re
 
 // isFailure reports the failure envelope: "success" is false.
 func isFailure(o object) bool {
-	raw, ok := o["success"]
-	return ok && string(bytes.TrimSpace(raw)) == "false"
+	raw, ok := o.get("success")
+	return ok && string(raw) == "false"
 }
 
 // failureOf is the *platform.Error of a 2xx failure envelope. Its Status is
@@ -475,11 +658,12 @@ func failureOf(o object, secrets []string) *platform.Error {
 // or a timestamp that does not parse is dropped, never the code. A body that
 // is not the envelope gives a zero Error and the HTTP status classifies it.
 func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
-	o, err := parseAnswer(a.Body)
+	var buf [16]member
+	o, err := parseAnswer(a.Body, buf[:0])
 	if err != nil || o == nil {
 		return platform.Error{}
 	}
-	if raw, ok := o["success"]; ok && string(bytes.TrimSpace(raw)) == "true" {
+	if raw, ok := o.get("success"); ok && string(raw) == "true" {
 		return platform.Error{}
 	}
 	e, _ := envelopeError(o)
@@ -500,10 +684,8 @@ func envelopeError(o object) (platform.Error, bool) {
 		Type:          r.str(eo, "", "type"),
 		TraceID:       r.str(eo, "", "trace_id"),
 	}
-	if t := r.time(eo, "", "timestamp"); t != nil {
-		e.Timestamp = *t
-	}
-	if raw, ok := eo["details"]; ok && !isNull(raw) {
+	e.Timestamp, _ = r.time(eo, "", "timestamp")
+	if raw, ok := eo.get("details"); ok && !isNull(raw) {
 		var d map[string]any
 		if json.Unmarshal(raw, &d) == nil {
 			e.Details = d
@@ -553,57 +735,52 @@ func classOfStatus(status int) platform.Class {
 	return platform.ClassNone
 }
 
-// secretFields are the vendors' secret-bearing field names.
-var secretFields = map[string]bool{"key": true, "token": true, "value": true}
-
 // secretValues collects every non-empty string that a secret-bearing field
-// holds anywhere in body, duplicates included (the token stream sees every
-// occurrence, where a map keeps the last). body must be valid JSON.
+// ("key", "token", "value") holds anywhere in body, duplicates included (a
+// map would keep only the last). body must be valid JSON once trimmed, as
+// parseAnswer found it. One pass, so the cost is linear however deep the
+// nesting; nothing is allocated but the values found.
 func secretValues(body []byte) []string {
-	type frame struct {
-		obj, wantKey bool
-		key          string
-	}
 	var out []string
-	var stack []frame
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	for {
-		tok, err := dec.Token()
-		if err != nil { // io.EOF at the end
-			return out
-		}
-		var top *frame
-		if len(stack) > 0 {
-			top = &stack[len(stack)-1]
-		}
-		if top != nil && top.obj && top.wantKey {
-			if s, ok := tok.(string); ok {
-				top.key, top.wantKey = s, false
-			} else { // '}'
-				stack = stack[:len(stack)-1]
-			}
-			continue
-		}
-		if top != nil && top.obj {
-			top.wantKey = true // after this value (or container), a key
-		}
-		switch v := tok.(type) {
-		case json.Delim:
-			switch v {
-			case '{':
-				stack = append(stack, frame{obj: true, wantKey: true})
-			case '[':
-				stack = append(stack, frame{})
-			default: // ']'
-				stack = stack[:len(stack)-1]
-			}
-		case string:
-			if top != nil && top.obj && secretFields[top.key] && v != "" {
-				out = append(out, v)
+	body = bytes.TrimSpace(body)
+	scanSecrets(body, 0, false, &out)
+	return out
+}
+
+// scanSecrets reads the value at b[i], appending it to out when secret and
+// a non-empty string, and returns the index past it.
+func scanSecrets(b []byte, i int, secret bool, out *[]string) int {
+	switch b[i] {
+	case '"':
+		end := stringEnd(b, i)
+		if secret {
+			if s, _ := unquote(b[i:end]); s != "" {
+				*out = append(*out, s)
 			}
 		}
+		return end
+	case '{':
+		i = skipSpace(b, i+1)
+		for b[i] != '}' {
+			end := stringEnd(b, i)
+			name := fieldName(b[i:end])
+			isSecret := string(name) == "key" || string(name) == "token" || string(name) == "value"
+			i = skipSpace(b, skipSpace(b, end)+1) // past ':'
+			if i = skipSpace(b, scanSecrets(b, i, isSecret, out)); b[i] == ',' {
+				i = skipSpace(b, i+1)
+			}
+		}
+		return i + 1
+	case '[':
+		i = skipSpace(b, i+1)
+		for b[i] != ']' {
+			if i = skipSpace(b, scanSecrets(b, i, false, out)); b[i] == ',' {
+				i = skipSpace(b, i+1)
+			}
+		}
+		return i + 1
 	}
+	return literalEnd(b, i)
 }
 
 func leaks(s string, secrets []string) bool {

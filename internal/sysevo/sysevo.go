@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
@@ -123,7 +124,8 @@ type createBody struct {
 
 // wireKey is Sysevo's key object, each field kept raw so that it is decoded
 // on its own: a field of the wrong type costs that field (and names it in
-// the error), never the key's ID. The secret-bearing "key" is not here: only
+// the error), never the key's ID. It is the reading of an answer that the
+// fast path (typedKey) does not fit. The secret-bearing "key" is not here: only
 // a create answer's is read (createdKey).
 type wireKey struct {
 	ID         json.RawMessage `json:"id"`
@@ -139,6 +141,144 @@ type wireKey struct {
 type createdKey struct {
 	wireKey
 	Secret json.RawMessage `json:"key"`
+}
+
+// typedKey is the key object as the common answer holds it, decoded in one
+// json.Unmarshal with no field kept raw: the fast path. An answer it does not
+// fit (a field of another type, an escaped or non-RFC 3339 time, a key
+// without an ID) fails it, and that answer is read again field by field
+// (wireKey), which names the field. typedKey matches names as wireKey does,
+// so whenever it decodes, both read the same key.
+type typedKey struct {
+	ID         platform.IntID `json:"id"`
+	Name       typedString    `json:"name"`
+	Prefix     typedString    `json:"prefix"`
+	CreatedAt  typedTime      `json:"created_at"`
+	LastUsedAt typedTime      `json:"last_used_at"`
+	ArchivedAt typedTime      `json:"archived_at"`
+}
+
+// typedCreated is the create answer on the fast path.
+type typedCreated struct {
+	typedKey
+	Secret typedString `json:"key"`
+}
+
+// typedString is a string field on the fast path. A null sets it to "",
+// where json.Unmarshal leaves a plain string as it was: a repeated field
+// then reads as its last value, as wireKey's does.
+type typedString string
+
+func (s *typedString) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*s = ""
+		return nil
+	}
+	// Most strings have neither escapes nor invalid UTF-8: a copy of their
+	// bytes is what json.Unmarshal would give.
+	if b[0] == '"' {
+		if in := b[1 : len(b)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
+			*s = typedString(in)
+			return nil
+		}
+	}
+	var v string
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*s = typedString(v)
+	return nil
+}
+
+// typedTime is a time field on the fast path: absent, null, or an RFC 3339
+// time that time's strict reading accepts (which time.Parse, the field by
+// field reading, accepts with the same instant). Anything else is an error
+// that sends the answer to the field by field reading.
+type typedTime struct {
+	set, null bool
+	t         time.Time
+}
+
+func (tt *typedTime) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*tt = typedTime{set: true, null: true}
+		return nil
+	}
+	var t time.Time
+	if err := t.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*tt = typedTime{set: true, t: t.UTC()}
+	return nil
+}
+
+// ptr is the time, nil when absent or null.
+func (tt *typedTime) ptr() *time.Time {
+	if !tt.set || tt.null {
+		return nil
+	}
+	t := tt.t
+	return &t
+}
+
+// key is wireKey.key for an answer that decoded on the fast path, where no
+// field can fail.
+func (w *typedKey) key() platform.Key {
+	k := platform.Key{ID: string(w.ID), Name: string(w.Name), Prefix: string(w.Prefix), CreatedAt: w.CreatedAt.t, LastUsedAt: w.LastUsedAt.ptr()}
+	switch {
+	case !w.ArchivedAt.set:
+	case w.ArchivedAt.null:
+		k.Status, k.PlatformStatus = platform.StatusActive, "archived_at=null"
+	default:
+		k.Status, k.PlatformStatus = platform.StatusArchived, "archived_at=set"
+		k.ArchivedAt = w.ArchivedAt.ptr()
+	}
+	return k
+}
+
+// typedList decodes the list answer on the fast path; ok is false when the
+// answer must be read field by field (including an answer without
+// "api_keys" or with "api_keys": null, which that reading names or reads as
+// empty).
+func typedList(body []byte) (keys []typedKey, ok bool) {
+	if !listNamedOnce(body) {
+		return nil, false
+	}
+	var w struct {
+		APIKeys []typedKey `json:"api_keys"`
+	}
+	if json.Unmarshal(body, &w) != nil || w.APIKeys == nil {
+		return nil, false
+	}
+	for i := range w.APIKeys {
+		if w.APIKeys[i].ID == "" { // absent, or a null element: the reading names it
+			return nil, false
+		}
+	}
+	return w.APIKeys, true
+}
+
+// listNamedOnce reports that body names "api_keys" at most once, as
+// json.Unmarshal matches names: ASCII case folded, escapes undone, and the
+// Kelvin sign and long s folded to k and s. A repeated "api_keys" would be
+// decoded into the first one's elements, keeping the fields the second
+// lacks, where wireKey keeps only the last; such a body (or one with an
+// escape or either sign anywhere) takes the field by field reading.
+func listNamedOnce(body []byte) bool {
+	if bytes.IndexByte(body, '\\') >= 0 || bytes.Contains(body, []byte("\u212a")) || bytes.Contains(body, []byte("\u017f")) {
+		return false
+	}
+	n := 0
+	for i := 0; ; i++ {
+		j := bytes.IndexByte(body[i:], '_')
+		if j < 0 {
+			return n <= 1
+		}
+		i += j
+		if i >= 3 && i+5 <= len(body) && strings.EqualFold(string(body[i-3:i+5]), "api_keys") {
+			n++
+		}
+	}
 }
 
 // fieldError names the part of the answer that did not decode, never its
@@ -267,6 +407,10 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 // so the ID and secret are decoded on their own and returned with any error
 // in the rest.
 func decodeCreated(body []byte) (platform.Result, error) {
+	var t typedCreated
+	if json.Unmarshal(body, &t) == nil && t.ID != "" && t.Secret != "" {
+		return platform.Result{Key: t.key(), Secret: string(t.Secret)}, nil
+	}
 	var w createdKey
 	if json.Unmarshal(body, &w) != nil {
 		return platform.Result{}, errNotObject
@@ -291,6 +435,13 @@ func decodeCreated(body []byte) (platform.Result, error) {
 // "api_keys" is an error, never an empty list; "api_keys": null is the empty
 // list a server's nil slice gives.
 func decodeList(body []byte) ([]platform.Key, error) {
+	if typed, ok := typedList(body); ok {
+		keys := make([]platform.Key, len(typed))
+		for i := range typed {
+			keys[i] = typed[i].key()
+		}
+		return keys, nil
+	}
 	elems, err := listElems(body)
 	if err != nil {
 		return nil, err
@@ -342,11 +493,19 @@ func errNotFound() error {
 // asked for. Other entries are read for their ID only: one malformed key
 // must not hide the one asked for.
 func decodeGet(keyID string, body []byte) (platform.Result, error) {
+	want := canonicalID(keyID)
+	if typed, ok := typedList(body); ok {
+		for i := range typed {
+			if canonicalID(string(typed[i].ID)) == want {
+				return platform.Result{Key: typed[i].key()}, nil
+			}
+		}
+		return platform.Result{}, errNotFound()
+	}
 	elems, err := listElems(body)
 	if err != nil {
 		return platform.Result{}, err
 	}
-	want := canonicalID(keyID)
 	for _, raw := range elems {
 		var w wireKey
 		if json.Unmarshal(raw, &w) != nil || w.ID == nil {
@@ -368,6 +527,18 @@ func decodeGet(keyID string, body []byte) (platform.Result, error) {
 // key's object) is a Partial key in the action's target status, which the 2xx
 // confirms.
 func decodeTransition(op *platform.Operation, body []byte) (platform.Result, error) {
+	partial := platform.Result{Key: platform.Key{ID: op.KeyID, Status: platform.Target(op.Action), Partial: true}}
+	// The documented answer is empty (204): no JSON to decode.
+	if len(bytes.TrimSpace(body)) == 0 {
+		return partial, nil
+	}
+	var t typedKey
+	if json.Unmarshal(body, &t) == nil {
+		if t.ID == "" || canonicalID(string(t.ID)) != canonicalID(op.KeyID) {
+			return partial, nil
+		}
+		return platform.Result{Key: t.key()}, nil
+	}
 	var w wireKey
 	if json.Unmarshal(body, &w) == nil && w.ID != nil {
 		var id platform.IntID
@@ -376,7 +547,7 @@ func decodeTransition(op *platform.Operation, body []byte) (platform.Result, err
 			return platform.Result{Key: k}, err
 		}
 	}
-	return platform.Result{Key: platform.Key{ID: op.KeyID, Status: platform.Target(op.Action), Partial: true}}, nil
+	return partial, nil
 }
 
 // canonicalID drops leading zeros, so that "042" asked for is the key 42.

@@ -237,6 +237,12 @@ func TestDecodeCreate(t *testing.T) {
 			wantErr: `sysevo: the create answer has no "key"`,
 		},
 		{
+			name:    "a repeated secret, null last",
+			body:    `{"id":42,"key":"` + secret + `","key":null}`,
+			want:    platform.Result{Key: platform.Key{ID: "42"}},
+			wantErr: `sysevo: the create answer has no "key"`,
+		},
+		{
 			name:    "a null secret",
 			body:    `{"id":42,"key":null}`,
 			want:    platform.Result{Key: platform.Key{ID: "42"}},
@@ -400,6 +406,16 @@ func TestDecodeList(t *testing.T) {
 		{name: "an empty archived_at is not a time", body: `{"api_keys":[{"id":3,"archived_at":""}]}`,
 			wantKeys: []platform.Key{{ID: "3", Status: "archived", PlatformStatus: "archived_at=set"}},
 			wantErr:  "sysevo: api_keys[0].archived_at is not an RFC 3339 time"},
+		// json.Unmarshal would decode a repeated list into the first one's
+		// elements and skip a null string: the last value is what counts.
+		{name: "a repeated list: the last", body: `{"api_keys":[{"id":1,"name":"a"}],"api_keys":[{"id":2}]}`,
+			wantKeys: []platform.Key{{ID: "2"}}},
+		{name: "a repeated list in capitals: the last", body: `{"api_keys":[{"id":1,"name":"a"}],"API_KEYS":[{"id":1}]}`,
+			wantKeys: []platform.Key{{ID: "1"}}},
+		{name: "a repeated list, escaped: the last", body: `{"api_keys":[{"id":1,"name":"a"}],"api_\u006beys":[{"id":1}]}`,
+			wantKeys: []platform.Key{{ID: "1"}}},
+		{name: "a repeated field, null last", body: `{"api_keys":[{"id":1,"name":"x","name":null,"prefix":"p"}]}`,
+			wantKeys: []platform.Key{{ID: "1", Prefix: "p"}}},
 		{name: "the first failure is named", body: `{"api_keys":[{"id":1,"prefix":5},{"id":2,"created_at":"x"}]}`,
 			wantKeys: []platform.Key{{ID: "1"}, {ID: "2"}}, wantErr: "sysevo: api_keys[0].prefix is not a string"},
 	}
