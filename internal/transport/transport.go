@@ -218,7 +218,16 @@ type Response struct {
 	WaitLimit         time.Duration
 	WaitLimitDeadline bool
 
-	buf *bytes.Buffer
+	buf    *bytes.Buffer
+	answer platform.Answer
+}
+
+// Answer returns the response as a mapping decodes it. It points into r,
+// which is on the heap already, so handing it to a Mapping through its
+// interface costs no allocation of its own; it is valid until Release.
+func (r *Response) Answer() *platform.Answer {
+	r.answer = platform.Answer{Status: r.StatusCode, Header: r.Header, Body: r.Body}
+	return &r.answer
 }
 
 // Release hands the body buffer back; Body must not be used afterwards.
