@@ -129,6 +129,47 @@ func do(t testing.TB, s *Server, c call) reply {
 	return rp
 }
 
+// wireCall sends one request through s.Handler() as a client of a vendor's
+// wire would: the credential in authName (authValue "-": none), and
+// Content-Type with a body. header pairs override; a value of "-" removes
+// the header. check asserts what every answer of that wire keeps.
+func wireCall(t testing.TB, s *Server, authName, authValue, method, path, body string,
+	check func(testing.TB, string, reply), header ...string) reply {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	r := httptest.NewRequest(method, path, rd)
+	if authValue != "-" {
+		r.Header.Set(authName, authValue)
+	}
+	if body != "" {
+		r.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		if header[i+1] == "-" {
+			r.Header.Del(header[i])
+		} else {
+			r.Header.Set(header[i], header[i+1])
+		}
+	}
+	rec := httptest.NewRecorder()
+	s.Handler().ServeHTTP(rec, r)
+	rp := reply{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.Bytes()}
+	check(t, method+" "+path, rp)
+	return rp
+}
+
+// wantStatus fails the test unless rp has status want, and returns rp.
+func wantStatus(t testing.TB, method, path string, rp reply, want int) reply {
+	t.Helper()
+	if rp.Status != want {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, rp.Status, want, rp.Body)
+	}
+	return rp
+}
+
 func mustDo(t testing.TB, s *Server, c call, want int) reply {
 	t.Helper()
 	rp := do(t, s, c)

@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,36 +36,12 @@ var aitronosKeyFields = []string{
 // and returns it. header pairs override; a value of "-" removes the header.
 func ado(t testing.TB, s *Server, method, path, body string, header ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	r := httptest.NewRequest(method, "/v1"+path, rd)
-	r.Header.Set("X-API-Key", s.AdminKey)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "-" {
-			r.Header.Del(header[i])
-		} else {
-			r.Header.Set(header[i], header[i+1])
-		}
-	}
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, r)
-	rp := reply{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.Bytes()}
-	checkAitronosReply(t, method+" "+path, rp)
-	return rp
+	return wireCall(t, s, "X-API-Key", s.AdminKey, method, "/v1"+path, body, checkAitronosReply, header...)
 }
 
 func amust(t testing.TB, s *Server, method, path, body string, want int) reply {
 	t.Helper()
-	rp := ado(t, s, method, path, body)
-	if rp.Status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, rp.Status, want, rp.Body)
-	}
-	return rp
+	return wantStatus(t, method, path, ado(t, s, method, path, body), want)
 }
 
 // checkAitronosReply checks the invariants of every answer: X-Request-Id,

@@ -3,7 +3,6 @@ package apikeystest
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,29 +37,7 @@ func confidentKeyPath(id string) string { return confidentPath + "/" + id }
 // override ("-" removes). It checks what every answer keeps.
 func cdoAs(t testing.TB, s *Server, credential, method, path, body string, header ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	r := httptest.NewRequest(method, path, rd)
-	if credential != "-" {
-		r.Header.Set("CONFIDENT_API_KEY", credential)
-	}
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "-" {
-			r.Header.Del(header[i])
-		} else {
-			r.Header.Set(header[i], header[i+1])
-		}
-	}
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, r)
-	rp := reply{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.Bytes()}
-	checkConfidentReply(t, method+" "+path, rp)
-	return rp
+	return wireCall(t, s, "CONFIDENT_API_KEY", credential, method, path, body, checkConfidentReply, header...)
 }
 
 func cdo(t testing.TB, s *Server, method, path, body string, header ...string) reply {
@@ -70,11 +47,7 @@ func cdo(t testing.TB, s *Server, method, path, body string, header ...string) r
 
 func cmust(t testing.TB, s *Server, method, path, body string, want int) reply {
 	t.Helper()
-	rp := cdo(t, s, method, path, body)
-	if rp.Status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, rp.Status, want, rp.Body)
-	}
-	return rp
+	return wantStatus(t, method, path, cdo(t, s, method, path, body), want)
 }
 
 // checkConfidentReply checks the invariants of every answer: JSON with

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -40,36 +39,12 @@ func newOrq(t testing.TB, version string) (*Server, *testClock) {
 // answer keeps and returns it. header pairs override; "-" removes a header.
 func odo(t testing.TB, s *Server, method, path, body string, header ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	r := httptest.NewRequest(method, path, rd)
-	r.Header.Set("Authorization", "Bearer "+s.AdminKey)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "-" {
-			r.Header.Del(header[i])
-		} else {
-			r.Header.Set(header[i], header[i+1])
-		}
-	}
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, r)
-	rp := reply{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.Bytes()}
-	checkOrqReply(t, method+" "+path, rp)
-	return rp
+	return wireCall(t, s, "Authorization", "Bearer "+s.AdminKey, method, path, body, checkOrqReply, header...)
 }
 
 func omust(t testing.TB, s *Server, method, path, body string, want int) reply {
 	t.Helper()
-	rp := odo(t, s, method, path, body)
-	if rp.Status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, rp.Status, want, rp.Body)
-	}
-	return rp
+	return wantStatus(t, method, path, odo(t, s, method, path, body), want)
 }
 
 var orqCodeRE = regexp.MustCompile(`^[a-z]+(_[a-z]+)*$`)

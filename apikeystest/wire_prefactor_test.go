@@ -5,9 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,36 +51,12 @@ var pfIDRe = regexp.MustCompile(`^[0-9a-hjkmnp-tv-z]{32}$`)
 // answer keeps, and returns it. header pairs override; "-" removes.
 func pfdo(t testing.TB, s *Server, method, path, body string, header ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	r := httptest.NewRequest(method, path, rd)
-	r.Header.Set("Authorization", "Bearer "+s.AdminKey)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "-" {
-			r.Header.Del(header[i])
-		} else {
-			r.Header.Set(header[i], header[i+1])
-		}
-	}
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, r)
-	rp := reply{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.Bytes()}
-	pfCheckReply(t, method+" "+path, rp)
-	return rp
+	return wireCall(t, s, "Authorization", "Bearer "+s.AdminKey, method, path, body, pfCheckReply, header...)
 }
 
 func pfmust(t testing.TB, s *Server, method, path, body string, want int) reply {
 	t.Helper()
-	rp := pfdo(t, s, method, path, body)
-	if rp.Status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, rp.Status, want, rp.Body)
-	}
-	return rp
+	return wantStatus(t, method, path, pfdo(t, s, method, path, body), want)
 }
 
 // pfCheckReply checks every answer: no request ID header (the vendor

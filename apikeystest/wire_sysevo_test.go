@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -45,36 +44,12 @@ func newSysevo(t testing.TB) (*Server, *testClock) {
 // override; a value of "-" removes the header.
 func sdo(t testing.TB, s *Server, method, path, body string, header ...string) reply {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	r := httptest.NewRequest(method, path, rd)
-	r.Header.Set("X-Sysevo-Key", s.AdminKey)
-	if body != "" {
-		r.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		if header[i+1] == "-" {
-			r.Header.Del(header[i])
-		} else {
-			r.Header.Set(header[i], header[i+1])
-		}
-	}
-	rec := httptest.NewRecorder()
-	s.Handler().ServeHTTP(rec, r)
-	rp := reply{Status: rec.Code, Header: rec.Result().Header, Body: rec.Body.Bytes()}
-	checkSysevoReply(t, method+" "+path, rp)
-	return rp
+	return wireCall(t, s, "X-Sysevo-Key", s.AdminKey, method, path, body, checkSysevoReply, header...)
 }
 
 func smust(t testing.TB, s *Server, method, path, body string, want int) reply {
 	t.Helper()
-	rp := sdo(t, s, method, path, body)
-	if rp.Status != want {
-		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, rp.Status, want, rp.Body)
-	}
-	return rp
+	return wantStatus(t, method, path, sdo(t, s, method, path, body), want)
 }
 
 // checkSysevoReply checks the invariants of every answer: no request ID
