@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"io"
 	"net/http"
 	"strings"
@@ -61,7 +62,7 @@ func TestRunSuspendsMatches(t *testing.T) {
 			if want := []string{"POST /pause", "POST /pause"}; strings.Join(calls, ",") != strings.Join(want, ",") {
 				t.Errorf("mutations %q; want %q", calls, want)
 			}
-			if !strings.Contains(progress.String(), "pause: 2/2 keys stopped, 0 failed") {
+			if !strings.Contains(progress.String(), "pause: 2/2 done: 2 stopped, 0 refused, 0 failed") {
 				t.Errorf("progress = %q", progress.String())
 			}
 			if got := strings.Count(out.String(), "paused"); got != 2 {
@@ -100,8 +101,11 @@ func TestRunExitCodeOnFailure(t *testing.T) {
 	if got := strings.Count(out.String(), "FAILED"); got != 2 {
 		t.Errorf("summary has %d failures; want 2:\n%s", got, out.String())
 	}
-	if !strings.Contains(progress.String(), "pause: 0/2 keys stopped, 2 failed") {
+	if !strings.Contains(progress.String(), "pause: 2/2 done: 0 stopped, 0 refused, 2 failed") {
 		t.Errorf("progress = %q", progress.String())
+	}
+	if !regexp.MustCompile(`failed: server error +2\n`).MatchString(out.String()) {
+		t.Errorf("totals do not count 2 server errors:\n%s", out.String())
 	}
 }
 
@@ -118,5 +122,53 @@ func TestRunRefusesEmptyPattern(t *testing.T) {
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests; want 0", n)
+	}
+}
+
+// pausedBehindItsBack pauses a key just before the client's own pause of it
+// arrives, as another operator acting at the same moment would.
+type pausedBehindItsBack struct {
+	next http.RoundTripper
+	id   string
+}
+
+func (p pausedBehindItsBack) RoundTrip(r *http.Request) (*http.Response, error) {
+	if strings.HasSuffix(r.URL.Path, "/"+p.id+"/pause") {
+		first := r.Clone(r.Context())
+		first.Header.Set("Idempotency-Key", "other-operator")
+		if resp, err := p.next.RoundTrip(first); err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+	}
+	return p.next.RoundTrip(r)
+}
+
+// A key that changed between the list and the stop is refused by the
+// platform's table, and counted as refused, not as failed.
+func TestRunCountsRefusals(t *testing.T) {
+	srv := apikeystest.NewServer()
+	defer srv.Close()
+	setup, err := srv.Client()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := seed(t, setup, "ci-a", "ci-b")
+	hc := &http.Client{Transport: pausedBehindItsBack{http.DefaultTransport, ids["ci-b"]}}
+	c, err := srv.Client(apikeys.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out, progress bytes.Buffer
+	if code := run(t.Context(), c, "ci-", 2, &out, &progress); code != 1 {
+		t.Fatalf("exit code %d; want 1\n%s", code, out.String())
+	}
+	for _, want := range []string{`stopped +1\n`, `refused \(changed since listed\) +1\n`, `ci-b +REFUSED: `} {
+		if !regexp.MustCompile(want).MatchString(out.String()) {
+			t.Errorf("summary does not match %q:\n%s", want, out.String())
+		}
+	}
+	if !strings.Contains(progress.String(), "pause: 2/2 done: 1 stopped, 1 refused, 0 failed") {
+		t.Errorf("progress = %q", progress.String())
 	}
 }
