@@ -2,9 +2,9 @@ package main
 
 import (
 	"bytes"
-	"regexp"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -38,8 +38,8 @@ const missing = "missing or not a string"
 // decoded only when it is read, so one field of an unexpected type costs
 // that field, not the key's ID (or a new key's secret). Names compare
 // exactly, as a map's keys would, and a repeated name reads as its last
-// value. It is built only from bytes that json.Valid accepted, which lets
-// the scanning below skip every check the validator already made.
+// value. It is built only from bytes that json.Valid accepted, as
+// jsonscan.New requires.
 type object []member
 
 type member struct {
@@ -57,12 +57,10 @@ func (o object) get(name string) ([]byte, bool) {
 	return nil, false
 }
 
-func isNull(raw []byte) bool { return string(raw) == "null" }
-
 // has reports whether the field is present and not null.
 func (o object) has(name string) bool {
 	raw, ok := o.get(name)
-	return ok && !isNull(raw)
+	return ok && !jsonscan.IsNull(raw)
 }
 
 // sub returns the field as an object, if it is one.
@@ -95,119 +93,30 @@ func parseAnswer(body []byte, buf object) (object, error) {
 	return members(body, buf), nil
 }
 
-// The scanners below read bytes that json.Valid accepted: every string is
-// closed, every container balanced, every separator where it belongs.
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the index past the string that opens at b[i].
-func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return i
-}
-
-// literalEnd returns the index past the number, true, false or null at b[i].
-func literalEnd(b []byte, i int) int {
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// valueEnd returns the index past the value that starts at b[i].
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				if depth--; depth == 0 {
-					return i + 1
-				}
-			}
-		}
-		return i
-	}
-	return literalEnd(b, i)
-}
-
-// fieldName is the unescaped name of the quoted member name q.
-func fieldName(q []byte) []byte {
-	in := q[1 : len(q)-1]
-	if bytes.IndexByte(in, '\\') < 0 {
-		return in // invalid UTF-8 is left as is: it equals none of the names read
-	}
-	var s string
-	_ = json.Unmarshal(q, &s) // a valid JSON string always decodes
-	return []byte(s)
-}
-
 // members appends the members of the object b (which opens with '{') to o.
+// b is a value of an answer that json.Valid accepted.
 func members(b []byte, o object) object {
-	i := skipSpace(b, 1)
-	for b[i] == '"' {
-		end := stringEnd(b, i)
-		name := fieldName(b[i:end])
-		i = skipSpace(b, skipSpace(b, end)+1) // past ':'
-		vend := valueEnd(b, i)
-		o = append(o, member{name: name, raw: b[i:vend]})
-		if i = skipSpace(b, vend); b[i] == ',' {
-			i = skipSpace(b, i+1)
+	s := jsonscan.New(b)
+	s.Members(func(name []byte) bool {
+		raw, ok := s.Value()
+		if ok {
+			o = append(o, member{name: name, raw: raw})
 		}
-	}
+		return ok
+	})
 	return o
 }
 
 // elements calls f with each element of the array b (which opens with '[').
 func elements(b []byte, f func(raw []byte)) {
-	i := skipSpace(b, 1)
-	for b[i] != ']' {
-		end := valueEnd(b, i)
-		f(b[i:end])
-		if i = skipSpace(b, end); b[i] == ',' {
-			i = skipSpace(b, i+1)
+	s := jsonscan.New(b)
+	s.Elements(func(int) bool {
+		raw, ok := s.Value()
+		if ok {
+			f(raw)
 		}
-	}
-}
-
-// unquote decodes a JSON string as json.Unmarshal does (invalid UTF-8
-// becomes U+FFFD); ok is false when raw is not a string. Most strings have
-// neither escapes nor invalid UTF-8 and are a copy of their bytes.
-func unquote(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' {
-		return "", false
-	}
-	if in := raw[1 : len(raw)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-		return string(in), true
-	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
-		return "", false
-	}
-	return s, true
+		return ok
+	})
 }
 
 // reader decodes fields and keeps the first failure.
@@ -221,10 +130,10 @@ func (r *reader) fail(field, problem string) {
 
 func (r *reader) str(o object, path, name string) string {
 	raw, ok := o.get(name)
-	if !ok || isNull(raw) {
+	if !ok || jsonscan.IsNull(raw) {
 		return ""
 	}
-	s, ok := unquote(raw)
+	s, ok := jsonscan.String(raw)
 	if !ok {
 		r.fail(path+name, "not a string")
 	}
@@ -236,7 +145,7 @@ func (r *reader) str(o object, path, name string) string {
 func (r *reader) boolean(o object, path, name string) (v, ok bool) {
 	raw, ok := o.get(name)
 	switch {
-	case !ok || isNull(raw):
+	case !ok || jsonscan.IsNull(raw):
 		return false, false
 	case string(raw) == "true":
 		return true, true
@@ -249,7 +158,7 @@ func (r *reader) boolean(o object, path, name string) (v, ok bool) {
 
 func (r *reader) number(o object, path, name string) (float64, bool) {
 	raw, ok := o.get(name)
-	if !ok || isNull(raw) {
+	if !ok || jsonscan.IsNull(raw) {
 		return 0, false
 	}
 	if c := raw[0]; c == '-' || c >= '0' && c <= '9' {
@@ -278,7 +187,7 @@ func (r *reader) integer(o object, path, name string) (int, bool) {
 // has it, and an empty array is an empty, non-nil slice.
 func (r *reader) strs(o object, path, name string) []string {
 	raw, ok := o.get(name)
-	if !ok || isNull(raw) {
+	if !ok || jsonscan.IsNull(raw) {
 		return nil
 	}
 	if raw[0] != '[' {
@@ -288,7 +197,7 @@ func (r *reader) strs(o object, path, name string) []string {
 	n, bad := 0, false
 	elements(raw, func(e []byte) {
 		n++
-		bad = bad || e[0] != '"' && !isNull(e)
+		bad = bad || e[0] != '"' && !jsonscan.IsNull(e)
 	})
 	if bad {
 		r.fail(path+name, "not an array of strings")
@@ -296,7 +205,7 @@ func (r *reader) strs(o object, path, name string) []string {
 	}
 	s := make([]string, 0, n)
 	elements(raw, func(e []byte) {
-		v, _ := unquote(e) // null is ""
+		v, _ := jsonscan.String(e) // null is ""
 		s = append(s, v)
 	})
 	return s
@@ -308,7 +217,7 @@ func (r *reader) strs(o object, path, name string) []string {
 // refuses); anything that reading refuses gets time.Parse's own verdict.
 func (r *reader) time(o object, path, name string) (time.Time, bool) {
 	raw, ok := o.get(name)
-	if !ok || isNull(raw) {
+	if !ok || jsonscan.IsNull(raw) {
 		return time.Time{}, false
 	}
 	if raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
@@ -317,7 +226,7 @@ func (r *reader) time(o object, path, name string) (time.Time, bool) {
 			return t.UTC(), true
 		}
 	}
-	s, ok := unquote(raw)
+	s, ok := jsonscan.String(raw)
 	if !ok {
 		r.fail(path+name, "not an RFC 3339 time")
 		return time.Time{}, false
@@ -685,7 +594,7 @@ func envelopeError(o object) (platform.Error, bool) {
 		TraceID:       r.str(eo, "", "trace_id"),
 	}
 	e.Timestamp, _ = r.time(eo, "", "timestamp")
-	if raw, ok := eo.get("details"); ok && !isNull(raw) {
+	if raw, ok := eo.get("details"); ok && !jsonscan.IsNull(raw) {
 		var d map[string]any
 		if json.Unmarshal(raw, &d) == nil {
 			e.Details = d
@@ -742,45 +651,35 @@ func classOfStatus(status int) platform.Class {
 // nesting; nothing is allocated but the values found.
 func secretValues(body []byte) []string {
 	var out []string
-	body = bytes.TrimSpace(body)
-	scanSecrets(body, 0, false, &out)
+	s := jsonscan.New(bytes.TrimSpace(body))
+	scanSecrets(&s, false, &out)
 	return out
 }
 
-// scanSecrets reads the value at b[i], appending it to out when secret and
-// a non-empty string, and returns the index past it.
-func scanSecrets(b []byte, i int, secret bool, out *[]string) int {
-	switch b[i] {
-	case '"':
-		end := stringEnd(b, i)
-		if secret {
-			if s, _ := unquote(b[i:end]); s != "" {
-				*out = append(*out, s)
-			}
-		}
-		return end
+// scanSecrets moves s past the next value, appending it to out when secret
+// and a non-empty string, and every such value within it. It reads each
+// container once, however deep: an object's members and an array's
+// elements are walked where they stand, never read whole first.
+func scanSecrets(s *jsonscan.Scanner, secret bool, out *[]string) bool {
+	switch s.Peek() {
 	case '{':
-		i = skipSpace(b, i+1)
-		for b[i] != '}' {
-			end := stringEnd(b, i)
-			name := fieldName(b[i:end])
+		s.Members(func(name []byte) bool {
 			isSecret := string(name) == "key" || string(name) == "token" || string(name) == "value"
-			i = skipSpace(b, skipSpace(b, end)+1) // past ':'
-			if i = skipSpace(b, scanSecrets(b, i, isSecret, out)); b[i] == ',' {
-				i = skipSpace(b, i+1)
-			}
-		}
-		return i + 1
+			return scanSecrets(s, isSecret, out)
+		})
 	case '[':
-		i = skipSpace(b, i+1)
-		for b[i] != ']' {
-			if i = skipSpace(b, scanSecrets(b, i, false, out)); b[i] == ',' {
-				i = skipSpace(b, i+1)
+		// An array under a secret-bearing name holds no secret of its own.
+		s.Elements(func(int) bool { return scanSecrets(s, false, out) })
+	default:
+		raw, ok := s.Value()
+		if secret {
+			if v, _ := jsonscan.String(raw); v != "" {
+				*out = append(*out, v)
 			}
 		}
-		return i + 1
+		return ok
 	}
-	return literalEnd(b, i)
+	return !s.Ended()
 }
 
 func leaks(s string, secrets []string) bool {

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -252,11 +253,11 @@ func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.E
 	if json.Unmarshal(a.Body, &m) != nil {
 		return platform.Error{}
 	}
-	msg, isString := stringOf(m["error"])
+	msg, isString := jsonscan.String(m["error"])
 	if !isString {
 		return platform.Error{}
 	}
-	if ok, isBool := boolOf(m["success"]); isBool && ok {
+	if ok, isBool := jsonscan.Bool(m["success"]); isBool && ok {
 		return platform.Error{} // says it succeeded: not the failure envelope
 	}
 	return platform.Error{Message: msg}

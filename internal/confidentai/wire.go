@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -90,7 +91,7 @@ var (
 )
 
 func flag(v []byte) *bool {
-	b, ok := boolOf(v)
+	b, ok := jsonscan.Bool(v)
 	switch {
 	case !ok:
 		return nil
@@ -125,45 +126,45 @@ func (env *envelope) listError() error {
 // create's key and secret, say) beside a syntax error. Only List reads
 // data.apiKeys.
 func readEnvelope(body []byte, list bool) (env envelope) {
-	s := newScanner(body)
-	isObject := s.members(func(name []byte) bool {
+	s := jsonscan.NewPrefix(body)
+	isObject := s.Members(func(name []byte) bool {
 		switch string(name) {
 		case "success":
-			v, ok := s.value()
+			v, ok := s.Value()
 			env.success = flag(v)
 			return ok
 		case "error":
-			v, ok := s.value()
-			env.message, _ = stringOf(v)
+			v, ok := s.Value()
+			env.message, _ = jsonscan.String(v)
 			return ok
 		case "data":
-			return env.readData(s, list)
+			return env.readData(&s, list)
 		}
-		_, ok := s.value()
+		_, ok := s.Value()
 		return ok
 	})
 	switch {
-	case s.ended:
+	case s.Ended():
 		env.err = &decodeError{"", problemSyntax}
 	case !isObject:
 		env.err = &decodeError{"", problemObject}
-	case s.invalid: // something after the object
+	case s.Invalid(): // something after the object
 		env.err = &decodeError{"", problemSyntax}
 	}
 	return env
 }
 
-func (env *envelope) readData(s *scanner, list bool) bool {
+func (env *envelope) readData(s *jsonscan.Scanner, list bool) bool {
 	// A repeated "data" replaces the earlier one.
 	env.apiKey = nil
 	env.listSet, env.listBad, env.keys, env.listErr = false, false, nil, nil
 	env.valid, env.deleted = nil, nil
-	isObject := s.members(func(name []byte) bool {
+	isObject := s.Members(func(name []byte) bool {
 		switch string(name) {
 		case "apiKey":
-			v, ok := s.value()
+			v, ok := s.Value()
 			env.apiKey = nil
-			if ok && !isNull(v) {
+			if ok && !jsonscan.IsNull(v) {
 				env.apiKey = v
 			}
 			return ok
@@ -172,7 +173,7 @@ func (env *envelope) readData(s *scanner, list bool) bool {
 				return env.readList(s)
 			}
 		case "valid", "deleted":
-			v, ok := s.value()
+			v, ok := s.Value()
 			if name[0] == 'v' {
 				env.valid = flag(v)
 			} else {
@@ -180,22 +181,22 @@ func (env *envelope) readData(s *scanner, list bool) bool {
 			}
 			return ok
 		}
-		_, ok := s.value()
+		_, ok := s.Value()
 		return ok
 	})
-	env.dataBad = !s.ended && !isObject
-	return !s.ended
+	env.dataBad = !s.Ended() && !isObject
+	return !s.Ended()
 }
 
 // readList decodes data.apiKeys one element at a time. A key without a
 // usable ID is left out (it could not be addressed); a key with another
 // field that failed is kept without that field. Either way the first
 // failure, by field, is the list's error.
-func (env *envelope) readList(s *scanner) bool {
+func (env *envelope) readList(s *jsonscan.Scanner) bool {
 	env.listSet, env.listBad, env.keys, env.listErr = false, false, nil, nil
 	keys := []platform.Key{}
-	isArray := s.elements(func(i int) bool {
-		raw, ok := s.value()
+	isArray := s.Elements(func(i int) bool {
+		raw, ok := s.Value()
 		if !ok {
 			return false
 		}
@@ -209,7 +210,7 @@ func (env *envelope) readList(s *scanner) bool {
 		return true
 	})
 	switch {
-	case s.ended:
+	case s.Ended():
 		return false
 	case !isArray:
 		env.listBad = true
@@ -230,8 +231,8 @@ func (env *envelope) readList(s *scanner) bool {
 // Suffix; an unmasked value outside a create is discarded.
 func decodeKey(raw []byte, create bool) (k platform.Key, secret string, err *decodeError) {
 	var w wireKey
-	ks := scanner{b: raw}
-	if !ks.members(w.member(&ks)) {
+	ks := jsonscan.New(raw) // a value the envelope read whole
+	if !ks.Members(w.member(&ks)) {
 		return platform.Key{}, "", &decodeError{"", problemObject}
 	}
 	fail := func(field, problem string) {
@@ -251,7 +252,7 @@ func decodeKey(raw []byte, create bool) (k platform.Key, secret string, err *dec
 		}
 	}
 
-	v, isString := stringOf(w.value)
+	v, isString := jsonscan.String(w.value)
 	if isString {
 		k.Suffix = maskedSuffix(v)
 	}
@@ -270,15 +271,15 @@ func decodeKey(raw []byte, create bool) (k platform.Key, secret string, err *dec
 		}
 	}
 
-	if w.name != nil && !isNull(w.name) {
-		if s, ok := stringOf(w.name); ok {
+	if w.name != nil && !jsonscan.IsNull(w.name) {
+		if s, ok := jsonscan.String(w.name); ok {
 			k.Name = s
 		} else {
 			fail("name", problemString)
 		}
 	}
-	if w.valid != nil && !isNull(w.valid) {
-		if b, ok := boolOf(w.valid); ok {
+	if w.valid != nil && !jsonscan.IsNull(w.valid) {
+		if b, ok := jsonscan.Bool(w.valid); ok {
 			k.Status, k.PlatformStatus = status(b)
 		} else {
 			fail("valid", problemBool)
@@ -306,9 +307,9 @@ type wireKey struct {
 }
 
 // member is the scanner callback that fills w.
-func (w *wireKey) member(s *scanner) func(name []byte) bool {
+func (w *wireKey) member(s *jsonscan.Scanner) func(name []byte) bool {
 	return func(name []byte) bool {
-		v, ok := s.value()
+		v, ok := s.Value()
 		switch string(name) {
 		case "id":
 			w.id = v
@@ -340,14 +341,14 @@ func status(valid bool) (status, platformStatus string) {
 // every mapping reports times. Absent and null are ok with a nil time;
 // anything else is not ok.
 func timeOf(raw []byte) (*time.Time, bool) {
-	if raw == nil || isNull(raw) {
+	if raw == nil || jsonscan.IsNull(raw) {
 		return nil, true
 	}
 	var t time.Time
 	// The strict RFC 3339 of time.Time's own decoding reads the bytes
 	// without a copy; what it refuses goes through time.Parse.
 	if t.UnmarshalJSON(raw) != nil {
-		s, ok := stringOf(raw)
+		s, ok := jsonscan.String(raw)
 		if !ok {
 			return nil, false
 		}

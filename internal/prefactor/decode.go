@@ -1,11 +1,13 @@
 package prefactor
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -34,9 +36,9 @@ func readAnswer(body []byte) (a answer, ok bool) {
 	if !json.Valid(body) {
 		return answer{}, false
 	}
-	s := scanner{b: body}
-	ok = s.members(func(name []byte) bool {
-		v, more := s.value()
+	s := jsonscan.New(body)
+	ok = s.Members(func(name []byte) bool {
+		v, more := s.Value()
 		switch string(name) {
 		case "status":
 			a.status = v
@@ -141,15 +143,16 @@ func decodeOne(op *platform.Operation, top *answer) (platform.Result, error) {
 func decodeCreate(top *answer) (platform.Result, error) {
 	var res platform.Result
 	var errs []error
+	secret, isString := jsonscan.String(top.token)
 	switch {
 	case isNull(top.token):
 		errs = append(errs, &fieldError{"token", "missing"})
-	case !isString(top.token):
+	case !isString:
 		errs = append(errs, &fieldError{"token", "is not a string"})
+	case secret == "":
+		errs = append(errs, &fieldError{"token", "is empty"})
 	default:
-		if res.Secret = text(top.token); res.Secret == "" {
-			errs = append(errs, &fieldError{"token", "is empty"})
-		}
+		res.Secret = secret
 	}
 	if isNull(top.details) {
 		errs = append(errs, &fieldError{"details", "missing"})
@@ -178,9 +181,9 @@ func decodeList(op *platform.Operation, top *answer) (platform.Result, error) {
 	}
 	res := platform.Result{Keys: []platform.Key{}}
 	var firstErr error
-	s := scanner{b: top.summaries}
-	s.elements(func(i int) bool {
-		item, more := s.value()
+	s := jsonscan.New(top.summaries)
+	s.Elements(func(i int) bool {
+		item, more := s.Value()
 		k, _, err := decodeToken(item, "summaries", i)
 		if err == nil && k.ID == "" {
 			err = &fieldError{"summaries[" + strconv.Itoa(i) + "].id", "missing"}
@@ -218,9 +221,9 @@ func nextOffset(pagination []byte) (int64, error) {
 		return -1, nil
 	}
 	var raw []byte
-	s := scanner{b: pagination}
-	isObject := s.members(func(name []byte) bool {
-		v, more := s.value()
+	s := jsonscan.New(pagination)
+	isObject := s.Members(func(name []byte) bool {
+		v, more := s.Value()
 		if string(name) == "next_page_offset" {
 			raw = v
 		}
@@ -267,14 +270,11 @@ func (f *tokenFields) fail(name, problem string) {
 }
 
 func (f *tokenFields) str(v []byte, name string) string {
-	switch {
-	case isNull(v):
-		return ""
-	case !isString(v):
+	s, isString := jsonscan.String(v)
+	if !isString && !isNull(v) {
 		f.fail(name, "is not a string")
-		return ""
 	}
-	return text(v)
+	return s
 }
 
 // word is str for a member whose usual values are the vendor's words, which
@@ -320,9 +320,9 @@ func (f *tokenFields) actions(v []byte, name string) []string {
 		return nil
 	}
 	var w wireActions
-	s := scanner{b: v}
-	isObject := s.members(func(flag []byte) bool {
-		b, more := s.value()
+	s := jsonscan.New(v)
+	isObject := s.Members(func(flag []byte) bool {
+		b, more := s.Value()
 		switch string(flag) {
 		case "activate":
 			w.activate = b
@@ -361,9 +361,9 @@ func (f *tokenFields) actions(v []byte, name string) []string {
 func decodeToken(raw []byte, where string, index int) (platform.Key, bool, error) {
 	f := tokenFields{where: where, index: index}
 	var w wireToken
-	s := scanner{b: raw}
-	isObject := s.members(func(name []byte) bool {
-		v, more := s.value()
+	s := jsonscan.New(raw)
+	isObject := s.Members(func(name []byte) bool {
+		v, more := s.Value()
 		switch string(name) {
 		case "id":
 			w.id = v
@@ -420,6 +420,23 @@ func decodeToken(raw []byte, where string, index int) (platform.Key, bool, error
 	return k, true, f.err
 }
 
+// isNull reports whether v is absent (nil) or null: for every member this
+// mapping reads, the two mean the same.
+func isNull(v []byte) bool { return v == nil || jsonscan.IsNull(v) }
+
+// is reports whether the JSON string v says word, without allocating for
+// the usual unescaped spelling.
+func is(v []byte, word string) bool {
+	if len(v) == len(word)+2 && v[0] == '"' && string(v[1:len(v)-1]) == word {
+		return true
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return false
+	}
+	s, _ := jsonscan.String(v)
+	return s == word
+}
+
 // isFailure reports whether an answer is the failure envelope, which both
 // documented error shapes mark with "status":"error".
 func (a *answer) isFailure() bool { return is(a.status, "error") }
@@ -442,12 +459,9 @@ var classes = map[string]platform.Class{
 // losing the code. The envelope names no HTTP status, so Status stays 0.
 func (a *answer) envelopeError() platform.Error {
 	var e platform.Error
-	if isString(a.code) {
-		e.Code = text(a.code)
-	}
-	if isString(a.message) {
-		e.Message = text(a.message)
-	}
+	// Not a string is "": the code and message are read on their own.
+	e.Code, _ = jsonscan.String(a.code)
+	e.Message, _ = jsonscan.String(a.message)
 	if !isNull(a.errors) {
 		var v any
 		if json.Unmarshal(a.errors, &v) == nil {
