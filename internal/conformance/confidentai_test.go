@@ -1,9 +1,0 @@
-package conformance
-
-import (
-	"testing"
-
-	"github.com/apikeys-go/apikeys"
-)
-
-func TestConfidentAI(t *testing.T) { Run(t, apikeys.ConfidentAI) }
