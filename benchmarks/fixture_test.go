@@ -410,9 +410,13 @@ func (c *rawClient) ListPage(ctx context.Context, cursor string, size int) (*raw
 	return &p, c.do(ctx, http.MethodGet, c.coll()+q, nil, &p)
 }
 
-// clients is the three ways of making the same calls against one server.
+// clients is the three ways of making the same calls against one server,
+// plus twin: a second SDK client built exactly as sdk is, so that sdk/twin
+// shows how far two measurements of identical work drift apart on this
+// machine, the floor under every other ratio.
 type clients struct {
 	sdk       *apikeys.Client
+	twin      *apikeys.Client
 	raw       *rawClient
 	retryable *rawClient
 }
@@ -421,6 +425,7 @@ type clients struct {
 func newClients(tb testing.TB, baseURL, org, credential string) clients {
 	return clients{
 		sdk:       newSDK(tb, baseURL, org, credential),
+		twin:      newSDK(tb, baseURL, org, credential),
 		raw:       newRawClient(baseURL, org, credential, nil),
 		retryable: newRetryableClient(baseURL, org, credential, nil),
 	}
@@ -430,6 +435,7 @@ func newClients(tb testing.TB, baseURL, org, credential string) clients {
 func newClientsOver(tb testing.TB, baseURL, org, credential string, hc func() *http.Client) clients {
 	return clients{
 		sdk:       newSDK(tb, baseURL, org, credential, apikeys.WithHTTPClient(hc())),
+		twin:      newSDK(tb, baseURL, org, credential, apikeys.WithHTTPClient(hc())),
 		raw:       newRawClient(baseURL, org, credential, hc()),
 		retryable: newRetryableClient(baseURL, org, credential, hc()),
 	}

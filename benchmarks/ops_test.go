@@ -12,8 +12,10 @@ import (
 
 // Each operation three ways against one loopback server: sdk (the SDK as a
 // user gets it), raw (hand-written net/http + encoding/json), retryablehttp
-// (the same over go-retryablehttp). Compare with benchstat; run.sh prints
-// the ratios.
+// (the same over go-retryablehttp). Get and Pause also run rawtimeout (raw
+// under a context.WithTimeout per call) and twin (a second, identical SDK
+// client: the noise floor). Compare with benchstat; run.sh prints the
+// ratios.
 
 // variant is one way of making a call; it returns an error on any failure.
 type variant struct {
@@ -84,6 +86,7 @@ func getOp(c clients) []variant {
 		{"raw", func(ctx context.Context) error { _, err := c.raw.Get(ctx, benchKeyID); return err }},
 		{"retryablehttp", func(ctx context.Context) error { _, err := c.retryable.Get(ctx, benchKeyID); return err }},
 		{"rawtimeout", withTimeout(func(ctx context.Context) error { _, err := c.raw.Get(ctx, benchKeyID); return err })},
+		{"twin", func(ctx context.Context) error { _, err := c.twin.Get(ctx, benchKeyID); return err }},
 	}
 }
 
@@ -124,6 +127,7 @@ func pauseOp(c clients) []variant {
 			_, err := c.raw.Transition(ctx, benchKeyID, "pause")
 			return err
 		})},
+		{"twin", func(ctx context.Context) error { _, err := c.twin.Pause(ctx, benchKeyID); return err }},
 	}
 }
 

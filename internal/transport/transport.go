@@ -218,7 +218,8 @@ type Response struct {
 	WaitLimit         time.Duration
 	WaitLimitDeadline bool
 
-	buf    *bytes.Buffer
+	buf    *bytes.Buffer // the body's; nil once released
+	spare  *bytes.Buffer // a released Response's buffer, for its next use
 	answer platform.Answer
 }
 
@@ -230,16 +231,32 @@ func (r *Response) Answer() *platform.Answer {
 	return &r.answer
 }
 
-// Release hands the body buffer back; Body must not be used afterwards.
+// Release hands the Response and its body buffer back to be reused: neither
+// r nor anything read from it (Body, Answer) may be used afterwards. A second
+// Release of the same answer is a no-op.
 func (r *Response) Release() {
-	if r.buf != nil && r.buf.Cap() <= 256<<10 { // keep huge buffers out of the pool
-		r.buf.Reset()
-		bufPool.Put(r.buf)
+	buf := r.buf
+	if buf == nil {
+		return // released already, or never had a body
 	}
-	r.buf, r.Body = nil, nil
+	*r = Response{}
+	if buf.Cap() <= 256<<10 { // keep huge buffers out of the pool
+		buf.Reset()
+		r.spare = buf
+		respPool.Put(r)
+	}
 }
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+// respPool holds released Responses, each with its body buffer kept aside
+// in spare, so that a call's answer costs neither allocation.
+var respPool = sync.Pool{New: func() any { return &Response{spare: new(bytes.Buffer)} }}
+
+// newResponse is a Response from the pool, with an empty body buffer.
+func newResponse(status int, h http.Header) *Response {
+	r := respPool.Get().(*Response)
+	r.StatusCode, r.Header, r.buf, r.spare = status, h, r.spare, nil
+	return r
+}
 
 // Error is a failure with no HTTP answer to show for it: the network, a
 // canceled context, a refused redirect, an oversized body. It wraps the cause.
@@ -474,7 +491,8 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 			limit = req.MaxBody
 		}
 	}
-	buf := bufPool.Get().(*bytes.Buffer)
+	resp := newResponse(hresp.StatusCode, hresp.Header)
+	buf := resp.buf
 	if n := hresp.ContentLength; n > 0 && n <= limit {
 		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
@@ -482,7 +500,6 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	if timer != nil && t.unwatch(timer) && err != nil {
 		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
 	}
-	resp := &Response{StatusCode: hresp.StatusCode, Header: hresp.Header, buf: buf}
 	if err != nil {
 		resp.Release()
 		return nil, err

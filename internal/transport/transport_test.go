@@ -590,3 +590,46 @@ func (l *closeFirst) Accept() (net.Conn, error) {
 		return c, nil
 	}
 }
+
+// TestReleasedResponseLeavesNothingBehind: Responses are pooled, so a
+// released one must not lend its request ID, body or attempt count to the
+// next call's answer.
+func TestReleasedResponseLeavesNothingBehind(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/first" {
+			w.Header().Set("X-Request-Id", "req-first")
+			_, _ = io.WriteString(w, `{"first":"a long body of the first answer"}`)
+			return
+		}
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	tr := New(Config{HTTPClient: srv.Client(), BaseURL: srv.URL, AuthHeader: "X-Api-Key", AuthValue: "cred",
+		RequestIDHeaders: []string{"X-Request-Id"}})
+	ctx := context.Background()
+	for i := range 50 { // sync.Pool may drop an item (always may under -race): try often
+		first, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/first"})
+		if err != nil || first.RequestID != "req-first" {
+			t.Fatalf("first = %+v, %v", first, err)
+		}
+		first.Release()
+		first.Release() // a second Release of the same answer changes nothing
+		second, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/second"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		third, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/second"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second == third {
+			t.Fatalf("round %d: two answers held at once share one Response: released twice into the pool", i)
+		}
+		if second.RequestID != "" || string(second.Body) != "{}" || second.Attempts != 1 || second.StatusCode != 200 {
+			t.Fatalf("round %d: second answer = status %d, request ID %q, body %q, %d attempts; want 200, none, {}, 1",
+				i, second.StatusCode, second.RequestID, second.Body, second.Attempts)
+		}
+		third.Release()
+		second.Release()
+	}
+}
