@@ -2,6 +2,7 @@ package transport
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,6 +30,12 @@ type Budget struct {
 	tokens float64
 	last   time.Time        // when tokens was last brought up to date
 	now    func() time.Time // time.Now; tests set a fake
+	// full is tokens == max, readable without mu: a release into a full
+	// bucket (every call that succeeds at once, in the common case) changes
+	// nothing and need not take the lock. Skipping refill then is sound:
+	// acquire refills before it spends, so last is brought up to date
+	// before the bucket can be less than full.
+	full atomic.Bool
 }
 
 // NewBudget returns a full bucket of maxTokens, or nil (no throttling) when
@@ -37,7 +44,9 @@ func NewBudget(maxTokens int) *Budget {
 	if maxTokens < 1 {
 		return nil
 	}
-	return &Budget{max: float64(maxTokens), tokens: float64(maxTokens), last: time.Now(), now: time.Now}
+	b := &Budget{max: float64(maxTokens), tokens: float64(maxTokens), last: time.Now(), now: time.Now}
+	b.full.Store(true)
+	return b
 }
 
 // refill adds what time has earned, in whole seconds; b.mu must be held.
@@ -48,6 +57,7 @@ func (b *Budget) refill() {
 	}
 	b.tokens = min(b.max, b.tokens+float64(secs)*refillPerSecond)
 	b.last = b.last.Add(secs * time.Second)
+	b.full.Store(b.tokens == b.max)
 }
 
 // acquire takes cost tokens for one retry; false (and nothing taken) when
@@ -63,17 +73,19 @@ func (b *Budget) acquire(cost float64) bool {
 		return false
 	}
 	b.tokens -= cost
+	b.full.Store(false)
 	return true
 }
 
 // release credits n tokens: a successful retry's refund, or the reward of a
 // call that needed none.
 func (b *Budget) release(n float64) {
-	if b == nil || n == 0 {
+	if b == nil || n == 0 || b.full.Load() {
 		return
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.refill()
 	b.tokens = min(b.max, b.tokens+n)
+	b.full.Store(b.tokens == b.max)
 }

@@ -41,6 +41,27 @@ func (b *Budget) drain(level float64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.tokens = level
+	b.full.Store(level == b.max)
+}
+
+// A release into a full bucket skips the lock and the refill; the time it
+// leaves unaccounted must not be credited once the bucket is spent.
+func TestBudgetFullFastPath(t *testing.T) {
+	b, advance := frozen(12)
+	advance(time.Hour)
+	for range 10 {
+		b.release(successReward) // full: nothing to do
+	}
+	if !b.acquire(retryCost) {
+		t.Fatal("a full bucket refused a retry")
+	}
+	if got := b.level(); got != 7 {
+		t.Fatalf("after an hour full and one retry: %v, want 7 (the hour earned nothing past full)", got)
+	}
+	b.release(retryCost)
+	if got := b.level(); got != 12 || !b.full.Load() {
+		t.Fatalf("after the refund: %v (full %v), want 12 and full", got, b.full.Load())
+	}
 }
 
 func TestBudgetDisabled(t *testing.T) {

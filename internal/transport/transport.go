@@ -476,7 +476,9 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	}
 	defer hresp.Body.Close()
 	var timer *bodyTimer
-	if !deadline.IsZero() {
+	// A body net/http knows to be empty (a 204, Content-Length: 0) is
+	// NoBody, whose reads never block: nothing to watch.
+	if !deadline.IsZero() && hresp.Body != http.NoBody {
 		left := time.Until(deadline)
 		if left <= 0 { // connecting took the attempt's time
 			return nil, fmt.Errorf("%w: the answer's headers came after the attempt's timeout", context.DeadlineExceeded)
