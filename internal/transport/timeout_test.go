@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -125,5 +126,38 @@ func TestOwnClientBoundsBody(t *testing.T) {
 			t.Errorf("body %q", resp.Body)
 		}
 		resp.Release()
+	}
+}
+
+// TestOwnClientLateHeaders: on the own client, an answer whose headers come
+// after the attempt's timeout is refused, though no single phase took that
+// long (a slow dial, then a server within the header timeout), an empty
+// answer (204, which needs no body timer) as well as one with a body.
+func TestOwnClientLateHeaders(t *testing.T) {
+	for _, status := range []int{http.StatusNoContent, http.StatusOK} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			t.Parallel()
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				time.Sleep(60 * time.Millisecond)
+				w.WriteHeader(status)
+				if status == http.StatusOK {
+					_, _ = w.Write([]byte(`{"id":"k1"}`))
+				}
+			}))
+			t.Cleanup(ts.Close)
+			tr := New(Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond})
+			var d net.Dialer
+			tr.own.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+				time.Sleep(80 * time.Millisecond)
+				return d.DialContext(ctx, network, addr)
+			}
+			resp, err := tr.Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1"})
+			if err == nil {
+				resp.Release()
+			}
+			if !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("headers after 140ms of a 100ms attempt: err = %v, want one wrapping context.DeadlineExceeded", err)
+			}
+		})
 	}
 }

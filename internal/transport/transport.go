@@ -476,14 +476,16 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	}
 	defer hresp.Body.Close()
 	var timer *bodyTimer
-	// A body net/http knows to be empty (a 204, Content-Length: 0) is
-	// NoBody, whose reads never block: nothing to watch.
-	if !deadline.IsZero() && hresp.Body != http.NoBody {
+	if !deadline.IsZero() {
 		left := time.Until(deadline)
 		if left <= 0 { // connecting took the attempt's time
 			return nil, fmt.Errorf("%w: the answer's headers came after the attempt's timeout", context.DeadlineExceeded)
 		}
-		timer = t.watchBody(hresp.Body, left)
+		// A body net/http knows to be empty (a 204, Content-Length: 0) is
+		// NoBody, whose reads never block: nothing to watch.
+		if hresp.Body != http.NoBody {
+			timer = t.watchBody(hresp.Body, left)
+		}
 	}
 	ok := hresp.StatusCode >= 200 && hresp.StatusCode <= 299
 	limit := int64(MaxErrorBody)
