@@ -233,7 +233,8 @@ func (r *Response) Answer() *platform.Answer {
 
 // Release hands the Response and its body buffer back to be reused: neither
 // r nor anything read from it (Body, Answer) may be used afterwards. A second
-// Release of the same answer is a no-op.
+// Release is a no-op only until the pool hands r to another call, after
+// which it would release that call's answer: release once.
 func (r *Response) Release() {
 	buf := r.buf
 	if buf == nil {
