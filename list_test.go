@@ -146,7 +146,7 @@ func TestList_stopsOnFirstError(t *testing.T) {
 func TestList_decodeErrorStops(t *testing.T) {
 	c, f := newTestClient(t)
 	f.on(http.MethodGet, collURL+"?page_size=100", reply{status: 200, body: `{"api_keys":[{"id":"k1"}`})
-	want := listed{Errors: []string{"apikeys: reference: list: decoding the 200 answer (request req_test): unexpected end of JSON input"}}
+	want := listed{Errors: []string{"apikeys: reference: list: decoding the 200 answer (request req_test): reference: answer is not JSON"}}
 	if diff := cmp.Diff(want, collect(c.List(t.Context(), apikeys.ListParams{}))); diff != "" {
 		t.Errorf("listed (-want +got):\n%s", diff)
 	}

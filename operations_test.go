@@ -343,9 +343,9 @@ func TestKeyDecoding_failures(t *testing.T) {
 		// The error names the platform, the operation and the key, and the
 		// field that failed, never the bytes.
 		{name: "empty object", body: `{}`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): reference: the answer holds no key object (no id)"},
-		{name: "empty body", body: ``, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): unexpected end of JSON input"},
-		{name: "not JSON", body: `<html>ok</html>`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): invalid character '<' looking for beginning of value"},
-		{name: "wrong type", body: `{"id":7}`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): json: cannot unmarshal number into Go struct field wireKey.id of type string"},
+		{name: "empty body", body: ``, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): reference: answer is not JSON"},
+		{name: "not JSON", body: `<html>ok</html>`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): reference: answer is not JSON"},
+		{name: "wrong type", body: `{"id":7}`, wantErr: "apikeys: reference: get key k1: decoding the 200 answer (request req_test): reference: answer field id: not a string"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -612,7 +612,7 @@ func TestCreate_decodeFailures(t *testing.T) {
 			name:        "truncated after the secret",
 			body:        `{"id":"k1","key":"` + createdSecret + `","scopes":[`,
 			wantUnknown: true,
-			wantCause:   "apikeys: reference: create: decoding the 201 answer (request req_test): unexpected end of JSON input",
+			wantCause:   "apikeys: reference: create: decoding the 201 answer (request req_test): reference: answer is not JSON",
 		},
 	}
 	for _, tt := range tests {
@@ -1191,7 +1191,7 @@ func TestRotate_params(t *testing.T) {
 // on the server: its ID and secret come back with the error.
 func TestCreate_partialDecodeKeepsTheSecret(t *testing.T) {
 	for name, body := range map[string]string{
-		"empty time": `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","last_used_at":""}`,
+		"bad time":   `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","last_used_at":"yesterday"}`,
 		"wrong type": `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","scopes":"not a list"}`,
 		"odd status": `{"id":"k1","key_name":"ci","key_prefix":"sk_top","key":"` + createdSecret + `","created_at":7}`,
 	} {

@@ -4,79 +4,34 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
-// decodeError names the part of an answer that did not decode. It never
-// holds the answer's bytes: field is built from this package's own field
-// names and indices, problem is a fixed phrase.
-type decodeError struct{ field, problem string }
-
-func (e *decodeError) Error() string {
-	if e.field == "" {
-		return "aitronos: answer " + e.problem
-	}
-	return "aitronos: answer field " + e.field + ": " + e.problem
-}
-
 var (
-	errNotJSON   = &decodeError{problem: "is not JSON"}
-	errNotObject = &decodeError{problem: "is not a JSON object"}
-	errEmpty     = &decodeError{problem: "is empty"}
+	errNotJSON   = &jsonscan.FieldError{Source: "aitronos", Problem: "is not JSON"}
+	errNotObject = &jsonscan.FieldError{Source: "aitronos", Problem: "is not a JSON object"}
+	errEmpty     = &jsonscan.FieldError{Source: "aitronos", Problem: "is empty"}
 )
 
 const missing = "missing or not a string"
 
-// object is one JSON object of the answer, its members in document order,
-// each value the answer's own bytes with no space around them: a field is
-// decoded only when it is read, so one field of an unexpected type costs
-// that field, not the key's ID (or a new key's secret). Names compare
-// exactly, as a map's keys would, and a repeated name reads as its last
-// value. It is built only from bytes that json.Valid accepted, as
-// jsonscan.New requires.
-type object []member
-
-type member struct {
-	name []byte // unescaped
-	raw  []byte
+// fieldError is a decode failure at field.
+func fieldError(field, problem string) error {
+	return &jsonscan.FieldError{Source: "aitronos", Field: field, Problem: problem}
 }
 
-// get returns the raw value of the field; ok is false when it is absent.
-func (o object) get(name string) ([]byte, bool) {
-	for i := len(o) - 1; i >= 0; i-- {
-		if string(o[i].name) == name {
-			return o[i].raw, true
-		}
-	}
-	return nil, false
-}
-
-// has reports whether the field is present and not null.
-func (o object) has(name string) bool {
-	raw, ok := o.get(name)
-	return ok && !jsonscan.IsNull(raw)
-}
-
-// sub returns the field as an object, if it is one.
-func (o object) sub(name string) (object, bool) {
-	raw, ok := o.get(name)
-	if !ok || raw[0] != '{' {
-		return nil, false
-	}
-	return members(raw, nil), true
-}
+// newReader reads fields and keeps the first failure.
+func newReader() *jsonscan.Reader { return &jsonscan.Reader{Source: "aitronos"} }
 
 // parseAnswer reads a 2xx body: nil for an empty body or JSON null (no key
 // object), an error for anything else that is not a JSON object. buf is
 // storage for the top-level members, so that a caller can keep it on its
 // stack.
-func parseAnswer(body []byte, buf object) (object, error) {
+func parseAnswer(body []byte, buf jsonscan.Object) (jsonscan.Object, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 {
 		return nil, nil
@@ -90,156 +45,7 @@ func parseAnswer(body []byte, buf object) (object, error) {
 	if body[0] != '{' {
 		return nil, errNotObject
 	}
-	return members(body, buf), nil
-}
-
-// members appends the members of the object b (which opens with '{') to o.
-// b is a value of an answer that json.Valid accepted.
-func members(b []byte, o object) object {
-	s := jsonscan.New(b)
-	s.Members(func(name []byte) bool {
-		raw, ok := s.Value()
-		if ok {
-			o = append(o, member{name: name, raw: raw})
-		}
-		return ok
-	})
-	return o
-}
-
-// elements calls f with each element of the array b (which opens with '[').
-func elements(b []byte, f func(raw []byte)) {
-	s := jsonscan.New(b)
-	s.Elements(func(int) bool {
-		raw, ok := s.Value()
-		if ok {
-			f(raw)
-		}
-		return ok
-	})
-}
-
-// reader decodes fields and keeps the first failure.
-type reader struct{ err error }
-
-func (r *reader) fail(field, problem string) {
-	if r.err == nil {
-		r.err = &decodeError{field: field, problem: problem}
-	}
-}
-
-func (r *reader) str(o object, path, name string) string {
-	raw, ok := o.get(name)
-	if !ok || jsonscan.IsNull(raw) {
-		return ""
-	}
-	s, ok := jsonscan.String(raw)
-	if !ok {
-		r.fail(path+name, "not a string")
-	}
-	return s
-}
-
-// boolean returns the field's value; ok is false when it is absent, null
-// or not a boolean.
-func (r *reader) boolean(o object, path, name string) (v, ok bool) {
-	raw, ok := o.get(name)
-	switch {
-	case !ok || jsonscan.IsNull(raw):
-		return false, false
-	case string(raw) == "true":
-		return true, true
-	case string(raw) == "false":
-		return false, true
-	}
-	r.fail(path+name, "not a boolean")
-	return false, false
-}
-
-func (r *reader) number(o object, path, name string) (float64, bool) {
-	raw, ok := o.get(name)
-	if !ok || jsonscan.IsNull(raw) {
-		return 0, false
-	}
-	if c := raw[0]; c == '-' || c >= '0' && c <= '9' {
-		// json.Unmarshal's own conversion: out of range fails the same way.
-		if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
-			return f, true
-		}
-	}
-	r.fail(path+name, "not a number")
-	return 0, false
-}
-
-func (r *reader) integer(o object, path, name string) (int, bool) {
-	f, ok := r.number(o, path, name)
-	if !ok {
-		return 0, false
-	}
-	if f != math.Trunc(f) || math.Abs(f) > 1<<53 {
-		r.fail(path+name, "not an integer")
-		return 0, false
-	}
-	return int(f), true
-}
-
-// strs reads an array of strings; a null element is "", as json.Unmarshal
-// has it, and an empty array is an empty, non-nil slice.
-func (r *reader) strs(o object, path, name string) []string {
-	raw, ok := o.get(name)
-	if !ok || jsonscan.IsNull(raw) {
-		return nil
-	}
-	if raw[0] != '[' {
-		r.fail(path+name, "not an array of strings")
-		return nil
-	}
-	n, bad := 0, false
-	elements(raw, func(e []byte) {
-		n++
-		bad = bad || e[0] != '"' && !jsonscan.IsNull(e)
-	})
-	if bad {
-		r.fail(path+name, "not an array of strings")
-		return nil
-	}
-	s := make([]string, 0, n)
-	elements(raw, func(e []byte) {
-		v, _ := jsonscan.String(e) // null is ""
-		s = append(s, v)
-	})
-	return s
-}
-
-// time reads an RFC 3339 time, with or without a fraction, in UTC; null,
-// absent or "" is none. A time without escapes is parsed from its bytes
-// (time's strict RFC 3339 reading, which accepts nothing time.Parse
-// refuses); anything that reading refuses gets time.Parse's own verdict.
-func (r *reader) time(o object, path, name string) (time.Time, bool) {
-	raw, ok := o.get(name)
-	if !ok || jsonscan.IsNull(raw) {
-		return time.Time{}, false
-	}
-	if raw[0] == '"' && bytes.IndexByte(raw, '\\') < 0 {
-		var t time.Time
-		if t.UnmarshalText(raw[1:len(raw)-1]) == nil {
-			return t.UTC(), true
-		}
-	}
-	s, ok := jsonscan.String(raw)
-	if !ok {
-		r.fail(path+name, "not an RFC 3339 time")
-		return time.Time{}, false
-	}
-	if s == "" {
-		return time.Time{}, false
-	}
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		r.fail(path+name, "not an RFC 3339 time")
-		return time.Time{}, false
-	}
-	return t.UTC(), true
+	return jsonscan.ObjectOf(body, buf), nil
 }
 
 // keyFields are the fields of the full key object that the short action
@@ -250,9 +56,9 @@ var keyFields = []string{
 	"created_by", "scopes", "usage_limit_chf", "expires_at",
 }
 
-func isKeyObject(o object) bool {
+func isKeyObject(o jsonscan.Object) bool {
 	for _, f := range keyFields {
-		if _, ok := o.get(f); ok {
+		if _, ok := o.Get(f); ok {
 			return true
 		}
 	}
@@ -262,14 +68,14 @@ func isKeyObject(o object) bool {
 // unwrap finds the key object of an action answer: the object itself when
 // it has an id (bare key, short answer, DELETE answer), else the "api_key"
 // or "data" object of the {"success":true,"message":…} wrapper.
-func unwrap(o object) (object, string) {
-	if _, ok := o.get("id"); ok {
+func unwrap(o jsonscan.Object) (jsonscan.Object, string) {
+	if _, ok := o.Get("id"); ok {
 		return o, ""
 	}
-	if in, ok := o.sub("api_key"); ok {
+	if in, ok := o.Sub("api_key"); ok {
 		return in, "api_key."
 	}
-	if in, ok := o.sub("data"); ok {
+	if in, ok := o.Sub("data"); ok {
 		return in, "data."
 	}
 	return o, ""
@@ -295,10 +101,10 @@ func sdkStatus(s string) string {
 // readStatus normalizes per DESIGN.md: status when it is an SDK word, else
 // is_paused:true → paused, else is_active → active / inactive.
 // PlatformStatus is the status string, else the booleans as name=value.
-func readStatus(r *reader, o object, path string, k *platform.Key) keyStatus {
-	word := r.str(o, path, "status")
-	active, activeSaid := r.boolean(o, path, "is_active")
-	paused, pausedSaid := r.boolean(o, path, "is_paused")
+func readStatus(r *jsonscan.Reader, o jsonscan.Object, path string, k *platform.Key) keyStatus {
+	word := r.String(o, path, "status")
+	active, activeSaid := r.Bool(o, path, "is_active")
+	paused, pausedSaid := r.Bool(o, path, "is_paused")
 	if word != "" {
 		k.PlatformStatus = word
 	} else {
@@ -352,23 +158,23 @@ func flagIndex(v, said bool) int {
 
 // readKey decodes a key object (or the short answer) field by field.
 // Secret-bearing fields ("key") are never read here.
-func readKey(r *reader, o object, path string) (platform.Key, keyStatus) {
+func readKey(r *jsonscan.Reader, o jsonscan.Object, path string) (platform.Key, keyStatus) {
 	k := platform.Key{
-		ID:             r.str(o, path, "id"),
-		OrganizationID: r.str(o, path, "organization_id"),
-		Name:           r.str(o, path, "key_name"),
-		Prefix:         r.str(o, path, "key_prefix"), // public by the vendor's docs
-		Scopes:         r.strs(o, path, "scopes"),
+		ID:             r.String(o, path, "id"),
+		OrganizationID: r.String(o, path, "organization_id"),
+		Name:           r.String(o, path, "key_name"),
+		Prefix:         r.String(o, path, "key_prefix"), // public by the vendor's docs
+		Scopes:         r.Strings(o, path, "scopes"),
 	}
-	if f, ok := r.number(o, path, "usage_limit_chf"); ok {
+	if f, ok := r.Number(o, path, "usage_limit_chf"); ok {
 		k.UsageLimitCHF = &f
 	}
-	k.CreatedBy = r.str(o, path, "created_by")
-	if t, ok := r.time(o, path, "expires_at"); ok {
+	k.CreatedBy = r.String(o, path, "created_by")
+	if t, ok := r.Time(o, path, "expires_at"); ok {
 		k.ExpiresAt = &t
 	}
-	k.CreatedAt, _ = r.time(o, path, "created_at")
-	k.UpdatedAt, _ = r.time(o, path, "updated_at")
+	k.CreatedAt, _ = r.Time(o, path, "created_at")
+	k.UpdatedAt, _ = r.Time(o, path, "updated_at")
 	st := readStatus(r, o, path, &k)
 	return k, st
 }
@@ -396,7 +202,7 @@ func settle(action string, k *platform.Key, st keyStatus) {
 // Decode reads a 2xx answer. A {"success":false,…} body is the vendor's
 // failure envelope and returns a *platform.Error.
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
-	var buf [16]member // the top-level members: a key object has 11
+	var buf [16]jsonscan.Member // the top-level members: a key object has 11
 	o, perr := parseAnswer(a.Body, buf[:0])
 	if o != nil && isFailure(o) {
 		return platform.Result{}, failureOf(o, secretValues(a.Body))
@@ -426,34 +232,34 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 // key exists on the server by now, so the ID and the secret are read on
 // their own: a field that fails to decode costs that field only, and the
 // Result goes back with the error.
-func decodeCreate(o object, secrets []string) (platform.Result, error) {
+func decodeCreate(o jsonscan.Object, secrets []string) (platform.Result, error) {
 	if o == nil {
 		return platform.Result{}, errEmpty
 	}
-	r := &reader{}
+	r := newReader()
 	ko, path := unwrap(o)
-	secret := r.str(ko, path, "key")
+	secret := r.String(ko, path, "key")
 	if secret == "" && path != "" {
-		secret = r.str(o, "", "key")
+		secret = r.String(o, "", "key")
 	}
 	k, _ := readKey(r, ko, path)
 	scrub(&k, secrets)
 	res := platform.Result{Key: k, Secret: secret}
 	switch {
 	case k.ID == "":
-		return res, &decodeError{field: path + "id", problem: missing}
+		return res, fieldError(path+"id", missing)
 	case secret == "":
-		return res, &decodeError{field: path + "key", problem: missing}
+		return res, fieldError(path+"key", missing)
 	}
-	return res, r.err
+	return res, r.Err
 }
 
 // decodeOne reads the answer to Get, Update or a transition. An answer with
 // no key object (the DELETE answer, the short action answer, a wrapper
 // without a key, an empty body) is a Partial key with what it held; its ID is
 // the answer's, else the requested one.
-func decodeOne(op *platform.Operation, o object, secrets []string) (platform.Result, error) {
-	r := &reader{}
+func decodeOne(op *platform.Operation, o jsonscan.Object, secrets []string) (platform.Result, error) {
+	r := newReader()
 	var k platform.Key
 	var st keyStatus
 	full := false
@@ -470,38 +276,38 @@ func decodeOne(op *platform.Operation, o object, secrets []string) (platform.Res
 		settle(op.Action, &k, st)
 	}
 	scrub(&k, secrets)
-	return platform.Result{Key: k}, r.err
+	return platform.Result{Key: k}, r.Err
 }
 
 // decodeList reads one page. The next cursor is the next page number while
 // pagination.page < pagination.total_pages and this page was not empty;
 // without pagination the walk stops here. A missing api_keys is an error,
 // never an empty page.
-func decodeList(op *platform.Operation, o object, secrets []string) (platform.Result, error) {
-	if o == nil || !o.has("api_keys") {
-		return platform.Result{}, &decodeError{field: "api_keys", problem: "missing"}
+func decodeList(op *platform.Operation, o jsonscan.Object, secrets []string) (platform.Result, error) {
+	if o == nil || !o.Has("api_keys") {
+		return platform.Result{}, fieldError("api_keys", "missing")
 	}
-	items, _ := o.get("api_keys")
+	items, _ := o.Get("api_keys")
 	if items[0] != '[' {
-		return platform.Result{}, &decodeError{field: "api_keys", problem: "not an array"}
+		return platform.Result{}, fieldError("api_keys", "not an array")
 	}
 	n := 0
-	elements(items, func([]byte) { n++ })
-	r := &reader{}
+	jsonscan.EachElement(items, func([]byte) { n++ })
+	r := newReader()
 	keys := make([]platform.Key, 0, n)
-	var ko object // reused: each element's members replace the last's
+	var ko jsonscan.Object // reused: each element's members replace the last's
 	i := 0
-	elements(items, func(item []byte) {
+	jsonscan.EachElement(items, func(item []byte) {
 		path := "api_keys[" + strconv.Itoa(i) + "]"
 		i++
 		if item[0] != '{' {
-			r.fail(path, "not a key object")
+			r.Fail(path, "not a key object")
 			return
 		}
-		ko = members(item, ko[:0])
+		ko = jsonscan.ObjectOf(item, ko[:0])
 		k, _ := readKey(r, ko, path+".")
 		if k.ID == "" {
-			r.fail(path+".id", missing) // a key without an ID cannot be acted on
+			r.Fail(path+".id", missing) // a key without an ID cannot be acted on
 			return
 		}
 		scrub(&k, secrets)
@@ -514,27 +320,27 @@ func decodeList(op *platform.Operation, o object, secrets []string) (platform.Re
 		}
 	}
 	next := ""
-	if o.has("pagination") {
-		p, ok := o.sub("pagination")
+	if o.Has("pagination") {
+		p, ok := o.Sub("pagination")
 		if !ok {
-			r.fail("pagination", "not an object")
+			r.Fail("pagination", "not an object")
 		} else {
 			// A server that does not echo the page is trusted to have
 			// served the one asked for.
-			if n, ok := r.integer(p, "pagination.", "page"); ok && n >= 1 {
+			if n, ok := r.Integer(p, "pagination.", "page"); ok && n >= 1 {
 				page = n
 			}
-			if total, ok := r.integer(p, "pagination.", "total_pages"); ok && n > 0 && page < total {
+			if total, ok := r.Integer(p, "pagination.", "total_pages"); ok && n > 0 && page < total {
 				next = strconv.Itoa(page + 1)
 			}
 		}
 	}
-	return platform.Result{Keys: keys, Next: next}, r.err
+	return platform.Result{Keys: keys, Next: next}, r.Err
 }
 
 // isFailure reports the failure envelope: "success" is false.
-func isFailure(o object) bool {
-	raw, ok := o.get("success")
+func isFailure(o jsonscan.Object) bool {
+	raw, ok := o.Get("success")
 	return ok && string(raw) == "false"
 }
 
@@ -542,15 +348,15 @@ func isFailure(o object) bool {
 // the envelope's own (the HTTP status said success). Its Class comes from the
 // code, else from the envelope's status, else it is a server failure: the
 // server said the call failed without saying why.
-func failureOf(o object, secrets []string) *platform.Error {
+func failureOf(o jsonscan.Object, secrets []string) *platform.Error {
 	e, _ := envelopeError(o)
-	if eo, ok := o.sub("error"); ok {
-		r := &reader{}
-		if n, ok := r.integer(eo, "", "status"); ok && n >= 400 && n <= 599 {
+	if eo, ok := o.Sub("error"); ok {
+		r := newReader()
+		if n, ok := r.Integer(eo, "", "status"); ok && n >= 400 && n <= 599 {
 			e.Status = n
 		}
 	} else if e.Message == "" {
-		e.Message = (&reader{}).str(o, "", "message")
+		e.Message = newReader().String(o, "", "message")
 	}
 	if e.Class == platform.ClassNone {
 		e.Class = classOfStatus(e.Status)
@@ -567,12 +373,12 @@ func failureOf(o object, secrets []string) *platform.Error {
 // or a timestamp that does not parse is dropped, never the code. A body that
 // is not the envelope gives a zero Error and the HTTP status classifies it.
 func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
-	var buf [16]member
+	var buf [16]jsonscan.Member
 	o, err := parseAnswer(a.Body, buf[:0])
 	if err != nil || o == nil {
 		return platform.Error{}
 	}
-	if raw, ok := o.get("success"); ok && string(raw) == "true" {
+	if raw, ok := o.Get("success"); ok && string(raw) == "true" {
 		return platform.Error{}
 	}
 	e, _ := envelopeError(o)
@@ -580,21 +386,21 @@ func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.E
 }
 
 // envelopeError reads the "error" object; ok is false when there is none.
-func envelopeError(o object) (platform.Error, bool) {
-	eo, ok := o.sub("error")
+func envelopeError(o jsonscan.Object) (platform.Error, bool) {
+	eo, ok := o.Sub("error")
 	if !ok {
 		return platform.Error{}, false
 	}
-	r := &reader{} // a field of the wrong type is dropped, not fatal
+	r := newReader() // a field of the wrong type is dropped, not fatal
 	e := platform.Error{
-		Code:          r.str(eo, "", "code"),
-		Message:       r.str(eo, "", "message"),
-		SystemMessage: r.str(eo, "", "system_message"),
-		Type:          r.str(eo, "", "type"),
-		TraceID:       r.str(eo, "", "trace_id"),
+		Code:          r.String(eo, "", "code"),
+		Message:       r.String(eo, "", "message"),
+		SystemMessage: r.String(eo, "", "system_message"),
+		Type:          r.String(eo, "", "type"),
+		TraceID:       r.String(eo, "", "trace_id"),
 	}
-	e.Timestamp, _ = r.time(eo, "", "timestamp")
-	if raw, ok := eo.get("details"); ok && !jsonscan.IsNull(raw) {
+	e.Timestamp, _ = r.Time(eo, "", "timestamp")
+	if raw, ok := eo.Get("details"); ok && !jsonscan.IsNull(raw) {
 		var d map[string]any
 		if json.Unmarshal(raw, &d) == nil {
 			e.Details = d

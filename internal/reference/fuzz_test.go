@@ -119,6 +119,84 @@ func mustJSON(t *testing.T, v any) []byte {
 	return b
 }
 
+// jsonKey is the key object as encoding/json reads it: the oracle that
+// FuzzDecodeKey holds the mapping's own field-by-field reading to.
+type jsonKey struct {
+	ID             string            `json:"id"`
+	OrganizationID string            `json:"organization_id"`
+	KeyName        string            `json:"key_name"`
+	KeyPrefix      string            `json:"key_prefix"`
+	Status         string            `json:"status"`
+	Scopes         []string          `json:"scopes"`
+	UsageLimitCHF  *float64          `json:"usage_limit_chf"`
+	PermissionMode string            `json:"permission_mode"`
+	Access         map[string]string `json:"access"`
+	ProjectScope   *struct {
+		Single *struct {
+			ProjectID string `json:"project_id"`
+		} `json:"single"`
+	} `json:"project_scope"`
+	CreatedBy        string     `json:"created_by"`
+	UpdatedBy        string     `json:"updated_by"`
+	CreatedAt        time.Time  `json:"created_at"`
+	UpdatedAt        time.Time  `json:"updated_at"`
+	LastUsedAt       *time.Time `json:"last_used_at"`
+	ExpiresAt        *time.Time `json:"expires_at"`
+	ArchivedAt       *time.Time `json:"archived_at"`
+	RevokedAt        *time.Time `json:"revoked_at"`
+	AvailableActions []string   `json:"available_actions"`
+}
+
+// decodeWithJSON reads body with encoding/json; ok is false when it fails.
+func decodeWithJSON(body []byte) (platform.Key, bool) {
+	var w jsonKey
+	if json.Unmarshal(body, &w) != nil {
+		return platform.Key{}, false
+	}
+	k := platform.Key{
+		ID: w.ID, OrganizationID: w.OrganizationID, Name: w.KeyName, Prefix: w.KeyPrefix,
+		Status: w.Status, PlatformStatus: w.Status, Scopes: w.Scopes, UsageLimitCHF: w.UsageLimitCHF,
+		PermissionMode: w.PermissionMode, Access: w.Access, CreatedBy: w.CreatedBy, UpdatedBy: w.UpdatedBy,
+		CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt, LastUsedAt: w.LastUsedAt, ExpiresAt: w.ExpiresAt,
+		ArchivedAt: w.ArchivedAt, RevokedAt: w.RevokedAt, AvailableActions: w.AvailableActions,
+	}
+	if w.ProjectScope != nil && w.ProjectScope.Single != nil {
+		k.ProjectID = w.ProjectScope.Single.ProjectID
+	}
+	return k, true
+}
+
+// plainNames reports whether every member name in body, outside "access"
+// (a map, whose keys encoding/json matches exactly), is lowercase ASCII
+// letters, digits and underscores once unescaped: the names for which
+// encoding/json's case-insensitive matching ("ID", or "\u212a" for k) is
+// exact matching.
+func plainNames(body []byte) bool {
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case map[string]any:
+			for name, x := range v {
+				if strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+					return false
+				}
+				if name != "access" && !walk(x) {
+					return false
+				}
+			}
+		case []any:
+			for _, x := range v {
+				if !walk(x) {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	var v any
+	return json.Unmarshal(body, &v) == nil && walk(v)
+}
+
 // FuzzDecodeKey: Decode never panics on any body and keeps its promises (a
 // key has an ID, a created key a secret, an error never holds the body); a
 // key marshaled in the wire format decodes back equal, alone, as a create's
@@ -134,6 +212,9 @@ func FuzzDecodeKey(f *testing.F) {
 		"k", "n", "p", "archived", "", "", math.NaN(), int64(math.MinInt64), "")
 	f.Add([]byte(`{"project_scope":{"single":null},"id":"k","scopes":"x"}`), "k", "", "", "", "", "", 0.1, int64(1), "z")
 	f.Add([]byte(`{"success":false}`), "k", "", "", "", "", "", 0.1, int64(1), "z")
+	f.Add([]byte(`{"id":"k","scopes":[null,"a"],"access":{"X":null},"created_at":"2025-01-02T05:04:05.5+02:00",`+
+		`"project_scope":{"single":{"project_id":"p"},"all":{}},"usage_limit_chf":-0,"revoked_at":null}`),
+		"k", "", "", "", "", "", 0.1, int64(1), "z")
 	m := reference.Mapping{}
 	get := &platform.Operation{Kind: platform.KindGet, KeyID: "k"}
 	create := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "n"}}
@@ -154,6 +235,18 @@ func FuzzDecodeKey(f *testing.F) {
 		}
 		if res, err := m.Decode(list, ok(body)); err == nil && res.Keys == nil {
 			t.Fatalf("Decode(list, %q) succeeded without a list", body)
+		}
+		// Beside encoding/json: a key object that it decodes, with member
+		// names its case-insensitive matching cannot confuse, decodes the
+		// same here.
+		if want, jok := decodeWithJSON(body); jok && want.ID != "" && plainNames(body) {
+			res, err := m.Decode(get, ok(body))
+			if err != nil {
+				t.Fatalf("Decode(get, %q): %v; encoding/json decodes it", body, err)
+			}
+			if diff := cmp.Diff(want, res.Key); diff != "" {
+				t.Fatalf("Decode(get, %q) differs from encoding/json (-json +Decode):\n%s", body, diff)
+			}
 		}
 
 		// A key in the wire format decodes back equal.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -163,13 +164,6 @@ func scopeFor(projectID string) *projectScope {
 	return &projectScope{Single: &singleProject{ProjectID: projectID}}
 }
 
-func (p *projectScope) projectID() string {
-	if p == nil || p.Single == nil {
-		return ""
-	}
-	return p.Single.ProjectID
-}
-
 type createBody struct {
 	KeyName        string            `json:"key_name"`
 	Scopes         []string          `json:"scopes,omitempty"`
@@ -217,128 +211,176 @@ func newUpdateBody(u *platform.UpdateFields) *updateBody {
 	return b
 }
 
-// wireKey is the key object. is_active is not kept: status says more.
-type wireKey struct {
-	ID               string            `json:"id"`
-	OrganizationID   string            `json:"organization_id"`
-	KeyName          string            `json:"key_name"`
-	KeyPrefix        string            `json:"key_prefix"`
-	Status           string            `json:"status"`
-	Scopes           []string          `json:"scopes"`
-	UsageLimitCHF    *float64          `json:"usage_limit_chf"`
-	PermissionMode   string            `json:"permission_mode"`
-	Access           map[string]string `json:"access"`
-	ProjectScope     *projectScope     `json:"project_scope"`
-	CreatedBy        string            `json:"created_by"`
-	UpdatedBy        string            `json:"updated_by"`
-	CreatedAt        time.Time         `json:"created_at"`
-	UpdatedAt        time.Time         `json:"updated_at"`
-	LastUsedAt       *time.Time        `json:"last_used_at"`
-	ExpiresAt        *time.Time        `json:"expires_at"`
-	ArchivedAt       *time.Time        `json:"archived_at"`
-	RevokedAt        *time.Time        `json:"revoked_at"`
-	AvailableActions []string          `json:"available_actions"`
-}
-
-func (w *wireKey) key() platform.Key {
-	return platform.Key{
-		ID: w.ID, OrganizationID: w.OrganizationID, Name: w.KeyName, Prefix: w.KeyPrefix,
-		Status: w.Status, PlatformStatus: w.Status, Scopes: w.Scopes, UsageLimitCHF: w.UsageLimitCHF,
-		PermissionMode: w.PermissionMode, Access: w.Access, ProjectID: w.ProjectScope.projectID(),
-		CreatedBy: w.CreatedBy, UpdatedBy: w.UpdatedBy, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
-		LastUsedAt: w.LastUsedAt, ExpiresAt: w.ExpiresAt, ArchivedAt: w.ArchivedAt,
-		RevokedAt: w.RevokedAt, AvailableActions: w.AvailableActions,
-	}
-}
-
 // Bodies that decode but lack what the operation must return.
 var (
 	errNoKey    = errors.New("reference: the answer holds no key object (no id)")
 	errNoSecret = errors.New(`reference: the create answer holds no secret ("key")`)
 	errNoID     = errors.New(`reference: the create answer holds a secret but no "id"`)
 	errNoList   = errors.New(`reference: the list answer has no "api_keys" field`)
+
+	errNotJSON   = &jsonscan.FieldError{Source: "reference", Problem: "is not JSON"}
+	errNotObject = &jsonscan.FieldError{Source: "reference", Problem: "is not a JSON object"}
 )
 
-// Decode reads a 2xx answer. json's own errors name the field and type,
-// never the bytes; they are passed on as they are.
+// Decode reads a 2xx answer field by field: a member counts only under its
+// exact name, and a field of the wrong type is an error that names the
+// field, never the bytes.
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
 	if e := failureEnvelope(a.Body); e != nil {
 		return platform.Result{}, e
 	}
-	switch op.Kind {
-	case platform.KindCreate:
-		return decodeCreated(a.Body)
-	case platform.KindList:
-		return decodeList(a.Body)
-	}
-	if op.Action == platform.ActionDelete {
+	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		return platform.Result{}, nil
 	}
-	var w wireKey
-	if err := json.Unmarshal(a.Body, &w); err != nil {
+	var buf [24]jsonscan.Member // the top-level members: a key object has 20
+	o, err := parseObject(a.Body, buf[:0])
+	if err != nil {
 		return platform.Result{}, err
 	}
-	if w.ID == "" {
+	switch op.Kind {
+	case platform.KindCreate:
+		return decodeCreated(o)
+	case platform.KindList:
+		return decodeList(o)
+	}
+	r := newReader()
+	k := readKey(r, o, "")
+	if r.Err != nil {
+		return platform.Result{}, r.Err
+	}
+	if k.ID == "" {
 		return platform.Result{}, errNoKey
 	}
-	return platform.Result{Key: w.key()}, nil
+	return platform.Result{Key: k}, nil
+}
+
+// parseObject reads a body that must be a JSON object, or null (nil).
+func parseObject(body []byte, buf jsonscan.Object) (jsonscan.Object, error) {
+	body = bytes.TrimSpace(body)
+	switch {
+	case !json.Valid(body):
+		return nil, errNotJSON
+	case string(body) == "null":
+		return nil, nil
+	case body[0] != '{':
+		return nil, errNotObject
+	}
+	return jsonscan.ObjectOf(body, buf), nil
+}
+
+func newReader() *jsonscan.Reader { return &jsonscan.Reader{Source: "reference"} }
+
+// readKey reads the key object at path. is_active is not kept: status says
+// more.
+func readKey(r *jsonscan.Reader, o jsonscan.Object, path string) platform.Key {
+	k := platform.Key{
+		ID:               r.String(o, path, "id"),
+		OrganizationID:   r.String(o, path, "organization_id"),
+		Name:             r.String(o, path, "key_name"),
+		Prefix:           r.String(o, path, "key_prefix"),
+		Status:           r.String(o, path, "status"),
+		Scopes:           r.Strings(o, path, "scopes"),
+		PermissionMode:   r.String(o, path, "permission_mode"),
+		Access:           r.StringMap(o, path, "access"),
+		ProjectID:        projectOf(r, o, path),
+		CreatedBy:        r.String(o, path, "created_by"),
+		UpdatedBy:        r.String(o, path, "updated_by"),
+		LastUsedAt:       r.TimePtr(o, path, "last_used_at"),
+		ExpiresAt:        r.TimePtr(o, path, "expires_at"),
+		ArchivedAt:       r.TimePtr(o, path, "archived_at"),
+		RevokedAt:        r.TimePtr(o, path, "revoked_at"),
+		AvailableActions: r.Strings(o, path, "available_actions"),
+	}
+	k.PlatformStatus = k.Status
+	if f, ok := r.Number(o, path, "usage_limit_chf"); ok {
+		k.UsageLimitCHF = &f
+	}
+	k.CreatedAt, _ = r.Time(o, path, "created_at")
+	k.UpdatedAt, _ = r.Time(o, path, "updated_at")
+	return k
+}
+
+// projectOf reads project_scope: {"all":{}}, or null, is every project ("");
+// {"single":{"project_id":"…"}} is that one.
+func projectOf(r *jsonscan.Reader, o jsonscan.Object, path string) string {
+	raw, ok := o.Get("project_scope")
+	if !ok || jsonscan.IsNull(raw) {
+		return ""
+	}
+	scope, ok := o.Sub("project_scope")
+	if !ok {
+		r.Fail(path+"project_scope", "not an object")
+		return ""
+	}
+	raw, ok = scope.Get("single")
+	if !ok || jsonscan.IsNull(raw) {
+		return ""
+	}
+	single, ok := scope.Sub("single")
+	if !ok {
+		r.Fail(path+"project_scope.single", "not an object")
+		return ""
+	}
+	return r.String(single, path+"project_scope.single.", "project_id")
 }
 
 // decodeCreated decodes a key object with the secret in "key". The key now
-// exists on the server, so the ID and secret are decoded on their own first:
-// a field of the wrong type elsewhere must not cost the secret.
-func decodeCreated(body []byte) (platform.Result, error) {
-	var least struct {
-		ID     json.RawMessage `json:"id"`
-		Name   json.RawMessage `json:"key_name"`
-		Prefix json.RawMessage `json:"key_prefix"`
-		Secret json.RawMessage `json:"key"`
-	}
-	if err := json.Unmarshal(body, &least); err != nil {
-		return platform.Result{}, err
-	}
-	var res platform.Result
-	_ = json.Unmarshal(least.Secret, &res.Secret)
-	_ = json.Unmarshal(least.ID, &res.Key.ID)
+// exists on the server: a field of the wrong type costs that field only,
+// and what did decode (the ID and the secret above all) goes back with the
+// error.
+func decodeCreated(o jsonscan.Object) (platform.Result, error) {
+	r := newReader()
+	res := platform.Result{Secret: r.String(o, "", "key")}
 	switch {
 	case res.Secret == "":
 		return platform.Result{}, errNoSecret
-	case res.Key.ID == "":
+	case r.String(o, "", "id") == "":
 		return res, errNoID
 	}
-	var w struct {
-		wireKey
-		Secret string `json:"key"`
-	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		_ = json.Unmarshal(least.Name, &res.Key.Name)
-		_ = json.Unmarshal(least.Prefix, &res.Key.Prefix)
-		return res, err
-	}
-	res.Key = w.key()
-	return res, nil
+	r.Err = nil // a "key" of another type is errNoSecret, not this
+	res.Key = readKey(r, o, "")
+	return res, r.Err
 }
 
 // decodeList decodes one page. A next_cursor that is absent or null ends the
-// walk; the client refuses one that does not advance.
-func decodeList(body []byte) (platform.Result, error) {
-	var w struct {
-		APIKeys    *[]wireKey `json:"api_keys"`
-		NextCursor *string    `json:"next_cursor"`
-	}
-	if err := json.Unmarshal(body, &w); err != nil {
-		return platform.Result{}, err
-	}
-	if w.APIKeys == nil {
+// walk; the client refuses one that does not advance. A key without an ID
+// cannot be acted on: it fails the page.
+func decodeList(o jsonscan.Object) (platform.Result, error) {
+	items, ok := o.Get("api_keys")
+	if !ok || jsonscan.IsNull(items) {
 		return platform.Result{}, errNoList
 	}
-	keys := make([]platform.Key, len(*w.APIKeys))
-	for i := range *w.APIKeys {
-		keys[i] = (*w.APIKeys)[i].key()
+	if items[0] != '[' {
+		return platform.Result{}, &jsonscan.FieldError{Source: "reference", Field: "api_keys", Problem: "not an array"}
 	}
-	res := platform.Result{Keys: keys}
-	if w.NextCursor != nil {
-		res.Next = *w.NextCursor
+	n := 0
+	jsonscan.EachElement(items, func([]byte) { n++ })
+	r := newReader()
+	keys := make([]platform.Key, 0, n)
+	var ko jsonscan.Object // reused: each element's members replace the last's
+	i := -1
+	jsonscan.EachElement(items, func(item []byte) {
+		i++
+		if item[0] != '{' {
+			r.Fail("api_keys["+strconv.Itoa(i)+"]", "not a key object")
+			return
+		}
+		ko = jsonscan.ObjectOf(item, ko[:0])
+		// Read with no path, which would cost two strings a key; a
+		// failure is given its place afterwards.
+		kr := jsonscan.Reader{Source: "reference"}
+		k := readKey(&kr, ko, "")
+		if k.ID == "" {
+			kr.Fail("id", "missing or not a string")
+		}
+		if fe, ok := kr.Err.(*jsonscan.FieldError); ok {
+			r.Fail("api_keys["+strconv.Itoa(i)+"]."+fe.Field, fe.Problem)
+		}
+		keys = append(keys, k)
+	})
+	res := platform.Result{Keys: keys, Next: r.String(o, "", "next_cursor")}
+	if r.Err != nil {
+		return platform.Result{}, r.Err
 	}
 	return res, nil
 }

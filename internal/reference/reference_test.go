@@ -268,8 +268,23 @@ func TestDecodeKey(t *testing.T) {
 		{name: "a success envelope that is not a failure", body: `{"success":true,"id":"k1"}`, want: platform.Key{ID: "k1"}},
 		{name: "no id", body: `{"key_name":"ci"}`, wantErr: "reference: the answer holds no key object (no id)"},
 		{name: "null", body: `null`, wantErr: "reference: the answer holds no key object (no id)"},
-		{name: "not JSON", body: `oops`, wantErr: "invalid character 'o' looking for beginning of value"},
-		{name: "bad time", body: `{"id":"k1","created_at":"yesterday"}`, wantErr: `parsing time "yesterday" as "2006-01-02T15:04:05Z07:00": cannot parse "yesterday" as "2006"`},
+		{name: "a time with an offset, in UTC", body: `{"id":"k1","created_at":"2025-01-02T05:04:05+02:00"}`,
+			want: platform.Key{ID: "k1", CreatedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)}},
+		{name: "an empty time is none", body: `{"id":"k1","expires_at":""}`, want: platform.Key{ID: "k1"}},
+		{name: "empty scopes and access", body: `{"id":"k1","scopes":[],"access":{}}`,
+			want: platform.Key{ID: "k1", Scopes: []string{}, Access: map[string]string{}}},
+		{name: "a repeated member reads as its last", body: `{"id":"k0","id":"k1"}`, want: platform.Key{ID: "k1"}},
+		{name: "names count only spelled exactly", body: `{"ID":"k1","Key_Name":"ci"}`, wantErr: "reference: the answer holds no key object (no id)"},
+		{name: "not JSON", body: `oops`, wantErr: "reference: answer is not JSON"},
+		{name: "empty", body: ``, wantErr: "reference: answer is not JSON"},
+		{name: "not an object", body: `["k1"]`, wantErr: "reference: answer is not a JSON object"},
+		{name: "bad time", body: `{"id":"k1","created_at":"yesterday"}`, wantErr: "reference: answer field created_at: not an RFC 3339 time"},
+		{name: "id not a string", body: `{"id":7}`, wantErr: "reference: answer field id: not a string"},
+		{name: "scopes not strings", body: `{"id":"k1","scopes":["a",1]}`, wantErr: "reference: answer field scopes: not an array of strings"},
+		{name: "access not strings", body: `{"id":"k1","access":{"p":true}}`, wantErr: "reference: answer field access: not an object of strings"},
+		{name: "limit not a number", body: `{"id":"k1","usage_limit_chf":"3"}`, wantErr: "reference: answer field usage_limit_chf: not a number"},
+		{name: "project scope not an object", body: `{"id":"k1","project_scope":"p1"}`, wantErr: "reference: answer field project_scope: not an object"},
+		{name: "single project not an object", body: `{"id":"k1","project_scope":{"single":[]}}`, wantErr: "reference: answer field project_scope.single: not an object"},
 	}
 	ops := []*platform.Operation{
 		{Kind: platform.KindGet, KeyID: "k1"},
@@ -423,6 +438,18 @@ func TestDecodeList(t *testing.T) {
 				t.Errorf("next = %q, want %q", res.Next, tt.wantNext)
 			}
 		})
+	}
+	// A key that does not decode fails the page, and the error says where.
+	for _, tt := range []struct{ body, want string }{
+		{`{"api_keys":[{"id":"a"},{"id":"b","created_at":5}]}`, "reference: answer field api_keys[1].created_at: not an RFC 3339 time"},
+		{`{"api_keys":[{"id":"a"},{"key_name":"b"}]}`, "reference: answer field api_keys[1].id: missing or not a string"},
+		{`{"api_keys":[null]}`, "reference: answer field api_keys[0]: not a key object"},
+		{`{"api_keys":[],"next_cursor":7}`, "reference: answer field next_cursor: not a string"},
+	} {
+		op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 2}}
+		if res, err := (reference.Mapping{}).Decode(op, answer(200, tt.body)); err == nil || err.Error() != tt.want {
+			t.Errorf("Decode(list, %s) = %+v, %v; want %q", tt.body, res, err, tt.want)
+		}
 	}
 	// An answer without the list is an error, not an empty list.
 	op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 2}}

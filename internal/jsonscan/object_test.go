@@ -1,0 +1,69 @@
+package jsonscan
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// Each Reader method reads its type, treats absent and null as none, and
+// records the first failure only, naming the field and never the bytes.
+func TestReader(t *testing.T) {
+	body := []byte(`{"s":"a\u0062","n":-1.5e1,"i":42,"f":4.5,"b":false,"l":["x",null],"m":{"k":"v","z":null},` +
+		`"t":"2025-01-02T05:04:05+02:00","e":"","nil":null,"dup":1,"dup":"two","obj":{"s":"in"}}`)
+	o := ObjectOf(body, nil)
+	r := &Reader{Source: "test"}
+	got := map[string]any{}
+	got["s"] = r.String(o, "", "s")
+	got["dup"] = r.String(o, "", "dup")
+	got["absent"] = r.String(o, "", "absent")
+	got["nil"] = r.String(o, "", "nil")
+	got["n"], _ = r.Number(o, "", "n")
+	got["i"], _ = r.Integer(o, "", "i")
+	got["b"], got["b said"] = r.Bool(o, "", "b")
+	got["l"] = r.Strings(o, "", "l")
+	got["m"] = r.StringMap(o, "", "m")
+	got["t"], _ = r.Time(o, "", "t")
+	got["e"] = r.TimePtr(o, "", "e")
+	sub, _ := o.Sub("obj")
+	got["obj.s"] = r.String(sub, "obj.", "s")
+	want := map[string]any{
+		"s": "ab", "dup": "two", "absent": "", "nil": "", "n": -15.0, "i": 42, "b": false, "b said": true,
+		"l": []string{"x", ""}, "m": map[string]string{"k": "v", "z": ""},
+		"t": time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), "e": (*time.Time)(nil), "obj.s": "in",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("read (-want +got):\n%s", diff)
+	}
+	if r.Err != nil {
+		t.Fatalf("Err = %v after reading valid fields", r.Err)
+	}
+	if !o.Has("s") || o.Has("nil") || o.Has("absent") {
+		t.Error("Has: want true for a value, false for null and absent")
+	}
+
+	bad := ObjectOf([]byte(`{"s":1,"n":"1","i":1.5,"b":"yes","l":"x","m":{"k":1},"t":"soon"}`), nil)
+	for _, tt := range []struct {
+		name, want string
+		read       func(r *Reader)
+	}{
+		{"s", "test: answer field p.s: not a string", func(r *Reader) { r.String(bad, "p.", "s") }},
+		{"n", "test: answer field n: not a number", func(r *Reader) { r.Number(bad, "", "n") }},
+		{"i", "test: answer field i: not an integer", func(r *Reader) { r.Integer(bad, "", "i") }},
+		{"b", "test: answer field b: not a boolean", func(r *Reader) { r.Bool(bad, "", "b") }},
+		{"l", "test: answer field l: not an array of strings", func(r *Reader) { r.Strings(bad, "", "l") }},
+		{"m", "test: answer field m: not an object of strings", func(r *Reader) { r.StringMap(bad, "", "m") }},
+		{"t", "test: answer field t: not an RFC 3339 time", func(r *Reader) { r.Time(bad, "", "t") }},
+	} {
+		r := &Reader{Source: "test"}
+		tt.read(r)
+		r.String(bad, "", "s") // a second failure does not replace the first
+		if r.Err == nil || r.Err.Error() != tt.want {
+			t.Errorf("%s: Err = %v, want %q", tt.name, r.Err, tt.want)
+		}
+	}
+	if got := (&FieldError{Source: "test", Problem: "is empty"}).Error(); got != "test: answer is empty" {
+		t.Errorf("FieldError without a field = %q", got)
+	}
+}
