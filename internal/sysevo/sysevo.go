@@ -21,8 +21,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -122,165 +122,6 @@ type createBody struct {
 	Name string `json:"name"`
 }
 
-// wireKey is Sysevo's key object, each field kept raw so that it is decoded
-// on its own: a field of the wrong type costs that field (and names it in
-// the error), never the key's ID. It is the reading of an answer that the
-// fast path (typedKey) does not fit. The secret-bearing "key" is not here: only
-// a create answer's is read (createdKey).
-type wireKey struct {
-	ID         json.RawMessage `json:"id"`
-	Name       json.RawMessage `json:"name"`
-	Prefix     json.RawMessage `json:"prefix"`
-	CreatedAt  json.RawMessage `json:"created_at"`
-	LastUsedAt json.RawMessage `json:"last_used_at"`
-	ArchivedAt json.RawMessage `json:"archived_at"`
-}
-
-// createdKey is the create answer: the key object and the raw secret, shown
-// once.
-type createdKey struct {
-	wireKey
-	Secret json.RawMessage `json:"key"`
-}
-
-// typedKey is the key object as the common answer holds it, decoded in one
-// json.Unmarshal with no field kept raw: the fast path. An answer it does not
-// fit (a field of another type, an escaped or non-RFC 3339 time, a key
-// without an ID) fails it, and that answer is read again field by field
-// (wireKey), which names the field. typedKey matches names as wireKey does,
-// so whenever it decodes, both read the same key.
-type typedKey struct {
-	ID         platform.IntID `json:"id"`
-	Name       typedString    `json:"name"`
-	Prefix     typedString    `json:"prefix"`
-	CreatedAt  typedTime      `json:"created_at"`
-	LastUsedAt typedTime      `json:"last_used_at"`
-	ArchivedAt typedTime      `json:"archived_at"`
-}
-
-// typedCreated is the create answer on the fast path.
-type typedCreated struct {
-	typedKey
-	Secret typedString `json:"key"`
-}
-
-// typedString is a string field on the fast path. A null sets it to "",
-// where json.Unmarshal leaves a plain string as it was: a repeated field
-// then reads as its last value, as wireKey's does.
-type typedString string
-
-func (s *typedString) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*s = ""
-		return nil
-	}
-	// Most strings have neither escapes nor invalid UTF-8: a copy of their
-	// bytes is what json.Unmarshal would give.
-	if b[0] == '"' {
-		if in := b[1 : len(b)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-			*s = typedString(in)
-			return nil
-		}
-	}
-	var v string
-	if err := json.Unmarshal(b, &v); err != nil {
-		return err
-	}
-	*s = typedString(v)
-	return nil
-}
-
-// typedTime is a time field on the fast path: absent, null, or an RFC 3339
-// time that time's strict reading accepts (which time.Parse, the field by
-// field reading, accepts with the same instant). Anything else is an error
-// that sends the answer to the field by field reading.
-type typedTime struct {
-	set, null bool
-	t         time.Time
-}
-
-func (tt *typedTime) UnmarshalJSON(b []byte) error {
-	if string(b) == "null" {
-		*tt = typedTime{set: true, null: true}
-		return nil
-	}
-	var t time.Time
-	if err := t.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*tt = typedTime{set: true, t: t.UTC()}
-	return nil
-}
-
-// ptr is the time, nil when absent or null.
-func (tt *typedTime) ptr() *time.Time {
-	if !tt.set || tt.null {
-		return nil
-	}
-	t := tt.t
-	return &t
-}
-
-// key is wireKey.key for an answer that decoded on the fast path, where no
-// field can fail.
-func (w *typedKey) key() platform.Key {
-	k := platform.Key{ID: string(w.ID), Name: string(w.Name), Prefix: string(w.Prefix), CreatedAt: w.CreatedAt.t, LastUsedAt: w.LastUsedAt.ptr()}
-	switch {
-	case !w.ArchivedAt.set:
-	case w.ArchivedAt.null:
-		k.Status, k.PlatformStatus = platform.StatusActive, "archived_at=null"
-	default:
-		k.Status, k.PlatformStatus = platform.StatusArchived, "archived_at=set"
-		k.ArchivedAt = w.ArchivedAt.ptr()
-	}
-	return k
-}
-
-// typedList decodes the list answer on the fast path; ok is false when the
-// answer must be read field by field (including an answer without
-// "api_keys" or with "api_keys": null, which that reading names or reads as
-// empty).
-func typedList(body []byte) (keys []typedKey, ok bool) {
-	if !listNamedOnce(body) {
-		return nil, false
-	}
-	var w struct {
-		APIKeys []typedKey `json:"api_keys"`
-	}
-	if json.Unmarshal(body, &w) != nil || w.APIKeys == nil {
-		return nil, false
-	}
-	for i := range w.APIKeys {
-		if w.APIKeys[i].ID == "" { // absent, or a null element: the reading names it
-			return nil, false
-		}
-	}
-	return w.APIKeys, true
-}
-
-// listNamedOnce reports that body names "api_keys" at most once, as
-// json.Unmarshal matches names: ASCII case folded, escapes undone, and the
-// Kelvin sign and long s folded to k and s. A repeated "api_keys" would be
-// decoded into the first one's elements, keeping the fields the second
-// lacks, where wireKey keeps only the last; such a body (or one with an
-// escape or either sign anywhere) takes the field by field reading.
-func listNamedOnce(body []byte) bool {
-	if bytes.IndexByte(body, '\\') >= 0 || bytes.Contains(body, []byte("\u212a")) || bytes.Contains(body, []byte("\u017f")) {
-		return false
-	}
-	n := 0
-	for i := 0; ; i++ {
-		j := bytes.IndexByte(body[i:], '_')
-		if j < 0 {
-			return n <= 1
-		}
-		i += j
-		if i >= 3 && i+5 <= len(body) && strings.EqualFold(string(body[i-3:i+5]), "api_keys") {
-			n++
-		}
-	}
-}
-
 // fieldError names the part of the answer that did not decode, never its
 // bytes (a create answer holds the secret).
 type fieldError struct {
@@ -309,10 +150,24 @@ func (f *fields) fail(name, problem string) {
 	}
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+// parseObject reads a body that must be one JSON object. null reads as an
+// object without members, as json.Unmarshal reads it into a struct; ok is
+// false for anything else that is not an object, or not JSON.
+func parseObject(body []byte, buf jsonscan.Object) (o jsonscan.Object, ok bool) {
+	body = bytes.TrimSpace(body)
+	switch {
+	case len(body) == 0, !json.Valid(body): // json.Valid allocates its error for an empty body
+		return nil, false
+	case string(body) == "null":
+		return nil, true
+	case body[0] != '{':
+		return nil, false
+	}
+	return jsonscan.ObjectOf(body, buf), true
+}
 
 // id decodes an integer ID through platform.IntID, never through float64.
-func (f *fields) id(raw json.RawMessage) string {
+func (f *fields) id(raw []byte) string {
 	if raw == nil {
 		f.fail("id", "is missing")
 		return ""
@@ -325,12 +180,12 @@ func (f *fields) id(raw json.RawMessage) string {
 	return string(id)
 }
 
-func (f *fields) str(raw json.RawMessage, name string) string {
-	if raw == nil || isNull(raw) {
+func (f *fields) str(raw []byte, name string) string {
+	if raw == nil || jsonscan.IsNull(raw) {
 		return ""
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	s, ok := jsonscan.String(raw)
+	if !ok {
 		f.fail(name, "is not a string")
 	}
 	return s
@@ -338,12 +193,12 @@ func (f *fields) str(raw json.RawMessage, name string) string {
 
 // time parses an RFC 3339 time, with or without a fraction, into UTC;
 // absent or null is nil.
-func (f *fields) time(raw json.RawMessage, name string) *time.Time {
-	if raw == nil || isNull(raw) {
+func (f *fields) time(raw []byte, name string) *time.Time {
+	if raw == nil || jsonscan.IsNull(raw) {
 		return nil
 	}
-	var s string
-	if json.Unmarshal(raw, &s) != nil {
+	s, ok := jsonscan.String(raw)
+	if !ok {
 		f.fail(name, "is not an RFC 3339 time")
 		return nil
 	}
@@ -356,35 +211,44 @@ func (f *fields) time(raw json.RawMessage, name string) *time.Time {
 	return &t
 }
 
-// key decodes w. The status comes from archived_at alone (DESIGN.md: null is
-// active, set is archived); an answer without the field does not say, so
-// Status stays "" (the create answer is one). A set archived_at of the wrong
-// type still reads as archived, with the error.
-func (w *wireKey) key(path string) (platform.Key, error) {
+// get is the raw value of the member name, nil when absent.
+func get(o jsonscan.Object, name string) []byte {
+	raw, _ := o.Get(name)
+	return raw
+}
+
+// keyOf decodes the key object o field by field: a field of the wrong type
+// costs that field (and names it in the error), never the key's ID. The
+// status comes from archived_at alone (DESIGN.md: null is active, set is
+// archived); an answer without the field does not say, so Status stays ""
+// (the create answer is one). A set archived_at of the wrong type still
+// reads as archived, with the error. The secret-bearing "key" is not read
+// here: only a create answer's is (decodeCreated).
+func keyOf(o jsonscan.Object, path string) (platform.Key, error) {
 	f := fields{path: path}
 	k := platform.Key{
-		ID:     f.id(w.ID),
-		Name:   f.str(w.Name, "name"),
-		Prefix: f.str(w.Prefix, "prefix"), // public: "prefix" is presented beside the secret
+		ID:     f.id(get(o, "id")),
+		Name:   f.str(get(o, "name"), "name"),
+		Prefix: f.str(get(o, "prefix"), "prefix"), // public: "prefix" is presented beside the secret
 	}
-	if t := f.time(w.CreatedAt, "created_at"); t != nil {
+	if t := f.time(get(o, "created_at"), "created_at"); t != nil {
 		k.CreatedAt = *t
 	}
-	k.LastUsedAt = f.time(w.LastUsedAt, "last_used_at")
-	switch {
-	case w.ArchivedAt == nil:
-	case isNull(w.ArchivedAt):
+	k.LastUsedAt = f.time(get(o, "last_used_at"), "last_used_at")
+	switch archived := get(o, "archived_at"); {
+	case archived == nil:
+	case jsonscan.IsNull(archived):
 		k.Status, k.PlatformStatus = platform.StatusActive, "archived_at=null"
 	default:
 		k.Status, k.PlatformStatus = platform.StatusArchived, "archived_at=set"
-		k.ArchivedAt = f.time(w.ArchivedAt, "archived_at")
+		k.ArchivedAt = f.time(archived, "archived_at")
 	}
 	return k, f.err
 }
 
-// Decode reads a 2xx answer. Sysevo documents no failure envelope, so no 2xx
-// body is read as one. json's own errors are never passed on: a syntax error
-// quotes the body's bytes.
+// Decode reads a 2xx answer, each member by its exact name. Sysevo documents
+// no failure envelope, so no 2xx body is read as one. No error repeats the
+// body's bytes.
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
 	switch op.Kind {
 	case platform.KindCreate:
@@ -407,19 +271,16 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 // so the ID and secret are decoded on their own and returned with any error
 // in the rest.
 func decodeCreated(body []byte) (platform.Result, error) {
-	var t typedCreated
-	if json.Unmarshal(body, &t) == nil && t.ID != "" && t.Secret != "" {
-		return platform.Result{Key: t.key(), Secret: string(t.Secret)}, nil
-	}
-	var w createdKey
-	if json.Unmarshal(body, &w) != nil {
+	var buf [8]jsonscan.Member
+	o, ok := parseObject(body, buf[:0])
+	if !ok {
 		return platform.Result{}, errNotObject
 	}
 	var res platform.Result
 	var err error
-	res.Key, err = w.key("") // the ID is decoded first: its failure is err
+	res.Key, err = keyOf(o, "") // the ID is decoded first: its failure is err
 	f := fields{}
-	res.Secret = f.str(w.Secret, "key")
+	res.Secret = f.str(get(o, "key"), "key")
 	switch {
 	case res.Key.ID == "":
 		return res, err
@@ -431,56 +292,60 @@ func decodeCreated(body []byte) (platform.Result, error) {
 	return res, err
 }
 
-// decodeList decodes the one answer that holds every key. An answer without
-// "api_keys" is an error, never an empty list; "api_keys": null is the empty
-// list a server's nil slice gives.
-func decodeList(body []byte) ([]platform.Key, error) {
-	if typed, ok := typedList(body); ok {
-		keys := make([]platform.Key, len(typed))
-		for i := range typed {
-			keys[i] = typed[i].key()
-		}
-		return keys, nil
+// listItems returns the "api_keys" array of the list answer. An answer
+// without it is an error, never an empty list; "api_keys": null is the
+// empty list a server's nil slice gives (nil items, no error).
+func listItems(body []byte) ([]byte, error) {
+	var buf [4]jsonscan.Member
+	o, ok := parseObject(body, buf[:0])
+	if !ok {
+		return nil, errNotObject
 	}
-	elems, err := listElems(body)
+	items, ok := o.Get("api_keys")
+	switch {
+	case !ok:
+		return nil, errNoList
+	case jsonscan.IsNull(items):
+		return nil, nil
+	case items[0] != '[':
+		return nil, &fieldError{path: "api_keys", problem: "is not an array"}
+	}
+	return items, nil
+}
+
+// decodeList decodes the one answer that holds every key: one Key for each
+// element, and the first failure among them.
+func decodeList(body []byte) ([]platform.Key, error) {
+	items, err := listItems(body)
 	if err != nil {
 		return nil, err
 	}
-	keys := make([]platform.Key, len(elems))
+	n := 0
+	if items != nil {
+		jsonscan.EachElement(items, func([]byte) { n++ })
+	}
+	keys := make([]platform.Key, 0, n)
 	var first error
-	for i, raw := range elems {
-		path := "api_keys[" + strconv.Itoa(i) + "]"
-		var w wireKey
-		if json.Unmarshal(raw, &w) != nil || isNull(raw) {
+	var ko jsonscan.Object // reused: each element's members replace the last's
+	jsonscan.EachElement(items, func(raw []byte) {
+		i := len(keys)
+		keys = append(keys, platform.Key{})
+		if raw[0] != '{' {
 			if first == nil {
-				first = &fieldError{path: path, problem: "is not a key object"}
+				first = &fieldError{path: "api_keys[" + strconv.Itoa(i) + "]", problem: "is not a key object"}
 			}
-			continue
+			return
 		}
-		var kerr error
-		keys[i], kerr = w.key(path + ".")
-		if first == nil {
-			first = kerr
+		ko = jsonscan.ObjectOf(raw, ko[:0])
+		k, kerr := keyOf(ko, "")
+		keys[i] = k
+		if fe, ok := kerr.(*fieldError); ok && first == nil {
+			// Read with no path, which would cost two strings a key; a
+			// failure is given its place here.
+			first = &fieldError{path: "api_keys[" + strconv.Itoa(i) + "]." + fe.path, problem: fe.problem}
 		}
-	}
+	})
 	return keys, first
-}
-
-func listElems(body []byte) ([]json.RawMessage, error) {
-	var w struct {
-		APIKeys json.RawMessage `json:"api_keys"`
-	}
-	if json.Unmarshal(body, &w) != nil {
-		return nil, errNotObject
-	}
-	if w.APIKeys == nil {
-		return nil, errNoList
-	}
-	var elems []json.RawMessage
-	if json.Unmarshal(w.APIKeys, &elems) != nil {
-		return nil, &fieldError{path: "api_keys", problem: "is not an array"}
-	}
-	return elems, nil
 }
 
 // errNotFound is Get's answer when the list does not hold the key: what a
@@ -493,32 +358,34 @@ func errNotFound() error {
 // asked for. Other entries are read for their ID only: one malformed key
 // must not hide the one asked for.
 func decodeGet(keyID string, body []byte) (platform.Result, error) {
-	want := canonicalID(keyID)
-	if typed, ok := typedList(body); ok {
-		for i := range typed {
-			if canonicalID(string(typed[i].ID)) == want {
-				return platform.Result{Key: typed[i].key()}, nil
-			}
-		}
-		return platform.Result{}, errNotFound()
-	}
-	elems, err := listElems(body)
+	items, err := listItems(body)
 	if err != nil {
 		return platform.Result{}, err
 	}
-	for _, raw := range elems {
-		var w wireKey
-		if json.Unmarshal(raw, &w) != nil || w.ID == nil {
-			continue
+	want := canonicalID(keyID)
+	var found jsonscan.Object
+	var ko jsonscan.Object
+	jsonscan.EachElement(items, func(raw []byte) {
+		if found != nil || raw[0] != '{' {
+			return
 		}
-		var id platform.IntID
-		if id.UnmarshalJSON(w.ID) != nil || canonicalID(string(id)) != want {
-			continue
+		ko = jsonscan.ObjectOf(raw, ko[:0])
+		if isKey(ko, want) {
+			found = ko
 		}
-		k, err := w.key("")
-		return platform.Result{Key: k}, err
+	})
+	if found == nil {
+		return platform.Result{}, errNotFound()
 	}
-	return platform.Result{}, errNotFound()
+	k, err := keyOf(found, "")
+	return platform.Result{Key: k}, err
+}
+
+// isKey reports whether the key object o has the ID want (canonical).
+func isKey(o jsonscan.Object, want string) bool {
+	raw, ok := o.Get("id")
+	var id platform.IntID
+	return ok && id.UnmarshalJSON(raw) == nil && canonicalID(string(id)) == want
 }
 
 // decodeTransition reads the answer of archive or reactivate, which Sysevo
@@ -528,26 +395,13 @@ func decodeGet(keyID string, body []byte) (platform.Result, error) {
 // confirms.
 func decodeTransition(op *platform.Operation, body []byte) (platform.Result, error) {
 	partial := platform.Result{Key: platform.Key{ID: op.KeyID, Status: platform.Target(op.Action), Partial: true}}
-	// The documented answer is empty (204): no JSON to decode.
-	if len(bytes.TrimSpace(body)) == 0 {
+	var buf [8]jsonscan.Member
+	o, ok := parseObject(body, buf[:0])
+	if !ok || !isKey(o, canonicalID(op.KeyID)) {
 		return partial, nil
 	}
-	var t typedKey
-	if json.Unmarshal(body, &t) == nil {
-		if t.ID == "" || canonicalID(string(t.ID)) != canonicalID(op.KeyID) {
-			return partial, nil
-		}
-		return platform.Result{Key: t.key()}, nil
-	}
-	var w wireKey
-	if json.Unmarshal(body, &w) == nil && w.ID != nil {
-		var id platform.IntID
-		if id.UnmarshalJSON(w.ID) == nil && canonicalID(string(id)) == canonicalID(op.KeyID) {
-			k, err := w.key("")
-			return platform.Result{Key: k}, err
-		}
-	}
-	return partial, nil
+	k, err := keyOf(o, "")
+	return platform.Result{Key: k}, err
 }
 
 // canonicalID drops leading zeros, so that "042" asked for is the key 42.

@@ -406,11 +406,13 @@ func TestDecodeList(t *testing.T) {
 		{name: "an empty archived_at is not a time", body: `{"api_keys":[{"id":3,"archived_at":""}]}`,
 			wantKeys: []platform.Key{{ID: "3", Status: "archived", PlatformStatus: "archived_at=set"}},
 			wantErr:  "sysevo: api_keys[0].archived_at is not an RFC 3339 time"},
-		// json.Unmarshal would decode a repeated list into the first one's
-		// elements and skip a null string: the last value is what counts.
+		// The last of a repeated member is what counts, a null included;
+		// a name counts only spelled exactly.
 		{name: "a repeated list: the last", body: `{"api_keys":[{"id":1,"name":"a"}],"api_keys":[{"id":2}]}`,
 			wantKeys: []platform.Key{{ID: "2"}}},
-		{name: "a repeated list in capitals: the last", body: `{"api_keys":[{"id":1,"name":"a"}],"API_KEYS":[{"id":1}]}`,
+		{name: "a list in capitals is not the list", body: `{"api_keys":[{"id":1,"name":"a"}],"API_KEYS":[{"id":2}]}`,
+			wantKeys: []platform.Key{{ID: "1", Name: "a"}}},
+		{name: "a name in capitals is not the name", body: `{"api_keys":[{"id":1,"Name":"a","ID":2}]}`,
 			wantKeys: []platform.Key{{ID: "1"}}},
 		{name: "a repeated list, escaped: the last", body: `{"api_keys":[{"id":1,"name":"a"}],"api_\u006beys":[{"id":1}]}`,
 			wantKeys: []platform.Key{{ID: "1"}}},
