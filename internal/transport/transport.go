@@ -85,12 +85,11 @@ type Transport struct {
 	// own is the pooled transport of the client New made when Config had
 	// none, and direct a private client over it that carries the redirect
 	// policy: while hc is as New made it, attempts send through direct,
-	// with no copy of hc, and own's timeouts stand in for a context per
-	// attempt (see attempt). Both are nil for a caller's client.
+	// with no copy of hc. Both are nil for a caller's client.
 	own    *http.Transport
 	direct *http.Client
 	copies sync.Pool // *http.Client: shallow copies of a caller's client
-	bodies sync.Pool // *bodyTimer, idle
+	dog    *watchdog // ends attempts at RequestTimeout; nil without one
 }
 
 // DefaultIdleConnsPerHost is what the transport's own client keeps idle per
@@ -103,8 +102,7 @@ const DefaultIdleConnsPerHost = 100
 // carrying the redirect policy, so what anyone changes later (its
 // Transport, for httpmock; its CheckRedirect) still applies, and the policy
 // cannot be switched off by setting the field. With no client, the
-// transport makes its own over cleanhttp's pooled transport, whose dial,
-// TLS handshake and response header timeouts are set from RequestTimeout.
+// transport makes its own over cleanhttp's pooled transport.
 func New(cfg Config) *Transport {
 	t := &Transport{
 		cfg: cfg, hc: cfg.HTTPClient,
@@ -112,47 +110,44 @@ func New(cfg Config) *Transport {
 		ua: []string{cfg.UserAgent}, json: []string{"application/json"},
 	}
 	t.redirect = t.checkRedirect
+	if cfg.RequestTimeout > 0 {
+		t.dog = newWatchdog(cfg.RequestTimeout)
+	}
 	if t.hc == nil {
-		t.own = ownTransport(cfg.RequestTimeout)
+		t.own = ownTransport()
 		t.hc = &http.Client{Transport: t.own}
 		t.direct = &http.Client{Transport: t.own, CheckRedirect: t.redirect}
 	}
 	return t
 }
 
-// ownTransport is cleanhttp's pooled transport with DefaultIdleConnsPerHost,
-// and, when an attempt has a timeout d, no connection phase allowed longer
-// than d: dialing, the TLS handshake, and the wait for the answer's headers
-// once the request is written. attempt bounds the body.
-func ownTransport(d time.Duration) *http.Transport {
+// ownTransport is cleanhttp's pooled transport with
+// DefaultIdleConnsPerHost. It needs no timeout of its own: an attempt's
+// context bounds every phase, dialing included (see attempt).
+func ownTransport() *http.Transport {
 	tr := cleanhttp.DefaultPooledTransport()
 	tr.MaxIdleConnsPerHost = DefaultIdleConnsPerHost
-	if d > 0 {
-		dialer := &net.Dialer{Timeout: min(30*time.Second, d), KeepAlive: 30 * time.Second}
-		tr.DialContext = dialer.DialContext
-		tr.TLSHandshakeTimeout = min(tr.TLSHandshakeTimeout, d)
-		tr.ResponseHeaderTimeout = d
-	}
 	return tr
 }
 
-// sender returns the client an attempt sends with, and whether it is the
-// transport's own client as New made it (no Jar, Timeout or CheckRedirect
-// set on HTTPClient(), its Transport not replaced), whose timeouts then
-// bound the attempt. release takes it back once the body is read.
-func (t *Transport) sender() (c *http.Client, owned bool) {
+// sender returns the client an attempt sends with: the transport's own
+// client as New made it (no Jar, Timeout or CheckRedirect set on
+// HTTPClient(), its Transport not replaced) as it is, else a copy of
+// HTTPClient() with the redirect policy. release takes it back once the
+// body is read.
+func (t *Transport) sender() *http.Client {
 	hc := t.hc
 	if t.own != nil && hc.Transport == http.RoundTripper(t.own) && hc.CheckRedirect == nil &&
 		hc.Jar == nil && hc.Timeout == 0 {
-		return t.direct, true
+		return t.direct
 	}
-	c, _ = t.copies.Get().(*http.Client)
+	c, _ := t.copies.Get().(*http.Client)
 	if c == nil {
 		c = new(http.Client)
 	}
 	*c = *hc
 	c.CheckRedirect = t.redirect
-	return c, false
+	return c
 }
 
 // release takes back a copy that sender made. net/http keeps no reference
@@ -415,30 +410,21 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // attempt makes one request and reads its body within the attempt's timeout.
-//
-// On a caller's client the timeout is a context per attempt. On the
-// transport's own client, when the caller's context leaves the attempt its
-// whole timeout, no context is made (it costs seven allocations and a timer
-// per attempt): the request carries the caller's context, so cancellation
-// still applies, the own transport's timeouts bound connecting and the wait
-// for the headers, and a bodyTimer closes the body at the attempt's deadline.
-// Either way a timed-out attempt's error wraps context.DeadlineExceeded.
+// Unless the caller's context ends first anyway, the attempt runs under a
+// child context that the watchdog cancels at the timeout: it bounds
+// connecting, the wait for the headers, reading the body and draining it,
+// on any http.Client. A timed-out attempt's error wraps
+// context.DeadlineExceeded.
 func (t *Transport) attempt(ctx context.Context, req platform.Request, target string) (*Response, error) {
-	c, owned := t.sender()
+	c := t.sender()
 	defer t.release(c)
 	actx := ctx
-	var deadline time.Time // for the body, on the own client; zero: none
-	if d := t.cfg.RequestTimeout; d > 0 {
+	var w *watch // nil: no watch, the caller's deadline comes first
+	if t.dog != nil {
 		now := time.Now()
-		// A caller's deadline that comes first bounds the attempt already.
-		if dl, ok := ctx.Deadline(); !ok || dl.Sub(now) > d {
-			if owned {
-				deadline = now.Add(d)
-			} else {
-				var cancel context.CancelFunc
-				actx, cancel = context.WithTimeout(ctx, d)
-				defer cancel()
-			}
+		if dl, ok := ctx.Deadline(); !ok || dl.Sub(now) > t.dog.timeout {
+			actx, w = t.dog.start(ctx, now)
+			defer t.dog.stop(w)
 		}
 	}
 	var body io.Reader
@@ -467,26 +453,18 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
-		var netErr net.Error
-		if !deadline.IsZero() && ctx.Err() == nil && errors.As(err, &netErr) && netErr.Timeout() {
-			// The own transport's dial, handshake or header timeout: the
-			// attempt's, as a context per attempt would have reported it.
-			err = fmt.Errorf("%w: %w", context.DeadlineExceeded, err)
+		if w != nil && w.fired.Load() {
+			// The watchdog's cancel, not the caller's: what a context
+			// with the attempt's deadline would have reported.
+			err = fmt.Errorf("%w: no answer within the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
 		}
 		return nil, err
 	}
 	defer hresp.Body.Close()
-	var timer *bodyTimer
-	if !deadline.IsZero() {
-		left := time.Until(deadline)
-		if left <= 0 { // connecting took the attempt's time
-			return nil, fmt.Errorf("%w: the answer's headers came after the attempt's timeout", context.DeadlineExceeded)
-		}
-		// A body net/http knows to be empty (a 204, Content-Length: 0) is
-		// NoBody, whose reads never block: nothing to watch.
-		if hresp.Body != http.NoBody {
-			timer = t.watchBody(hresp.Body, left)
-		}
+	// The watchdog wakes at the deadline, not before it: headers that came
+	// in between are late all the same.
+	if w != nil && !time.Now().Before(w.deadline) {
+		return nil, fmt.Errorf("%w: the answer's headers came after the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
 	}
 	ok := hresp.StatusCode >= 200 && hresp.StatusCode <= 299
 	limit := int64(MaxErrorBody)
@@ -502,7 +480,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
 	eof, err := readBody(buf, hresp.Body, limit)
-	if timer != nil && t.unwatch(timer) && err != nil {
+	if err != nil && w != nil && w.fired.Load() {
 		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
 	}
 	if err != nil {
@@ -520,7 +498,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		// Drain what is left so the connection goes back to the pool; a
 		// body larger than maxDrain costs a new connection rather than
 		// unbounded reads. A body read to EOF needs none.
-		t.drain(hresp.Body, deadline)
+		_, _ = io.CopyN(io.Discard, hresp.Body, maxDrain)
 	}
 	resp.Body = buf.Bytes()
 	for _, name := range t.cfg.RequestIDHeaders {
@@ -554,63 +532,6 @@ func readBody(buf *bytes.Buffer, r io.Reader, limit int64) (eof bool, err error)
 		}
 	}
 	return false, nil
-}
-
-// drain discards up to maxDrain bytes of what is left of body, within the
-// attempt's deadline when it has one (zero: the context bounds it).
-func (t *Transport) drain(body io.ReadCloser, deadline time.Time) {
-	if !deadline.IsZero() {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return // closed unread: the connection is not reused
-		}
-		defer t.unwatch(t.watchBody(body, left))
-	}
-	_, _ = io.CopyN(io.Discard, body, maxDrain)
-}
-
-// bodyTimer closes a response body when an attempt's deadline passes, which
-// makes a Read blocked on it return: the attempt's timeout for the body on
-// the own client, without a context per attempt. Idle ones are pooled, each
-// with its timer, so arming one allocates nothing.
-type bodyTimer struct {
-	timer *time.Timer // runs fire
-	mu    sync.Mutex
-	body  io.Closer
-}
-
-func (b *bodyTimer) fire() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	_ = b.body.Close()
-}
-
-// watchBody arms a bodyTimer to close body after d.
-func (t *Transport) watchBody(body io.Closer, d time.Duration) *bodyTimer {
-	b, _ := t.bodies.Get().(*bodyTimer)
-	if b == nil {
-		b = &bodyTimer{body: body}
-		b.timer = time.AfterFunc(d, b.fire)
-		return b
-	}
-	b.mu.Lock()
-	b.body = body
-	b.mu.Unlock()
-	b.timer.Reset(d)
-	return b
-}
-
-// unwatch disarms b and reports whether it fired (the body is or is about to
-// be closed). One that fired is not reused: its fire may still be running.
-func (t *Transport) unwatch(b *bodyTimer) (fired bool) {
-	if !b.timer.Stop() {
-		return true
-	}
-	b.mu.Lock()
-	b.body = nil // the body is not kept alive by the pool
-	b.mu.Unlock()
-	t.bodies.Put(b)
-	return false
 }
 
 // withoutURL replaces a *url.Error by its operation and cause: its text
