@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/apikeys-go/apikeys/internal/jsonscan"
 	"github.com/apikeys-go/apikeys/internal/platform"
 )
 
@@ -45,13 +46,16 @@ var (
 // Decode reads a 2xx answer to op, in either wire generation. Each answer is
 // decoded once, into a struct that holds the members of both generations;
 // what decoded tells the generation (a wrapping "api_key", a "data" page or
-// a bare array is the older or the newer shape, see the package doc).
+// a bare array is the older or the newer shape, see the package doc). A
+// member counts only under its exact name: the body is validated once and
+// walked with jsonscan, each member's value handed to its field's decoder.
 func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
 	body := bytes.TrimSpace(a.Body)
 	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		// older: 200 {}; newer: 204 and no body. Only a failure matters.
 		var p probe
-		if len(body) > 0 && body[0] == '{' && json.Unmarshal(body, &p) == nil {
+		if len(body) > 0 && body[0] == '{' && json.Valid(body) {
+			p.fill(body)
 			if e := failure(p.held(), p.Error); e != nil {
 				return platform.Result{}, e
 			}
@@ -514,36 +518,137 @@ type wireKey struct {
 	Constraints    constraints  `json:"constraints"`
 }
 
+// eachMember calls f with each member of the object b (valid JSON, opening
+// with '{'), its exact unescaped name and its value's text, in document
+// order: a repeated member is decoded again, so its last value counts.
+func eachMember(b []byte, f func(name, raw []byte)) {
+	s := jsonscan.New(b)
+	s.Members(func(name []byte) bool {
+		raw, ok := s.Value()
+		if ok {
+			f(name, raw)
+		}
+		return ok
+	})
+}
+
+// fill decodes the key object b (valid JSON, opening with '{') into w.
+// Every member type decodes whatever value it meets, null included, and
+// records what it was.
+func (w *wireKey) fill(b []byte) {
+	eachMember(b, w.member)
+}
+
+// member decodes one member of a key object, if it is one.
+func (w *wireKey) member(name, raw []byte) {
+	var m json.Unmarshaler
+	switch string(name) {
+	case "api_key_id":
+		m = &w.APIKeyID
+	case "id":
+		m = &w.ID
+	case "workspace_id":
+		m = &w.WorkspaceID
+	case "name":
+		m = &w.Name
+	case "token_prefix":
+		m = &w.TokenPrefix
+	case "created_by_id":
+		m = &w.CreatedByID
+	case "updated_by_id":
+		m = &w.UpdatedByID
+	case "created_at":
+		m = &w.CreatedAt
+	case "created":
+		m = &w.Created
+	case "updated_at":
+		m = &w.UpdatedAt
+	case "updated":
+		m = &w.Updated
+	case "last_used_at":
+		m = &w.LastUsedAt
+	case "expires_at":
+		m = &w.ExpiresAt
+	case "expiration":
+		m = &w.Expiration
+	case "status":
+		m = &w.Status
+	case "active":
+		m = &w.Active
+	case "permission_mode":
+		m = &w.PermissionMode
+	case "access":
+		m = &w.Access
+	case "project_scope":
+		m = &w.ProjectScope
+	case "projects":
+		m = &w.Projects
+	case "owner":
+		m = &w.Owner
+	case "mcp_access":
+		m = &w.MCPAccess
+	case "budget":
+		m = &w.Budget
+	case "constraints":
+		m = &w.Constraints
+	default:
+		return
+	}
+	_ = m.UnmarshalJSON(raw) // each records a value of another type; none fails
+}
+
 // answer is a one-key answer of either generation: the older
 // {"api_key":{…}} (a create adds "token"), or the newer flat key (with
 // "token" in it), or the failure envelope. T is wstr for a create, whose
 // token is the secret, and seen for anything else, whose token is never
 // read.
-type answer[T interface{ present() bool }] struct {
+type answer[T any, PT interface {
+	*T
+	present() bool
+	json.Unmarshaler
+}] struct {
 	wireKey
-	APIKey *wireKey        `json:"api_key"`
-	Token  T               `json:"token"`
-	Error  json.RawMessage `json:"error"`
+	APIKey *wireKey // nil: absent or null
+	Token  T
+	Error  []byte // the "error" member's text, a span of the body
 }
 
 // decode reads body into a and returns its key object and the path errors
 // name it by. A failure envelope in a body that holds no key is the error.
-func (a *answer[T]) decode(body []byte, what string) (*wireKey, string, error) {
+func (a *answer[T, PT]) decode(body []byte, what string) (*wireKey, string, error) {
 	if body[0] != '{' {
 		return nil, "", notJSONObject(body, what)
 	}
-	switch err := json.Unmarshal(body, a); err.(type) {
-	case nil:
-	case *json.UnmarshalTypeError:
-		// Every member type of a key decodes whatever it meets, so the
-		// only member that can fail is api_key, which must be an object:
-		// it is not the older wrapper, and the answer is read as the key.
-		// It was there, so the answer holds a key, not a failure.
-		return &a.wireKey, "", nil
-	default:
+	if !json.Valid(body) {
 		return nil, "", errInvalidJSON
 	}
-	held := a.APIKey != nil || a.APIKeyID.present() || a.ID.present() || a.Token.present()
+	notWrapper := false // an api_key that is not an object
+	eachMember(body, func(name, raw []byte) {
+		switch string(name) {
+		case "api_key":
+			switch raw[0] {
+			case 'n':
+				a.APIKey = nil
+			case '{':
+				a.APIKey = new(wireKey)
+				a.APIKey.fill(raw)
+			default:
+				notWrapper = true
+			}
+		case "token":
+			_ = PT(&a.Token).UnmarshalJSON(raw)
+		case "error":
+			a.Error = raw
+		default:
+			a.wireKey.member(name, raw)
+		}
+	})
+	if notWrapper {
+		// It is not the older wrapper, and the answer is read as the key.
+		// It was there, so the answer holds a key, not a failure.
+		return &a.wireKey, "", nil
+	}
+	held := a.APIKey != nil || a.APIKeyID.present() || a.ID.present() || PT(&a.Token).present()
 	if e := failure(held, a.Error); e != nil {
 		return nil, "", e
 	}
@@ -556,19 +661,35 @@ func (a *answer[T]) decode(body []byte, what string) (*wireKey, string, error) {
 // probe is what tells a failure from a key in an answer read for nothing
 // else (a delete's, a list page's).
 type probe struct {
-	APIKey   seen            `json:"api_key"`
-	APIKeyID seen            `json:"api_key_id"`
-	ID       seen            `json:"id"`
-	Token    seen            `json:"token"`
-	Error    json.RawMessage `json:"error"`
+	APIKey, APIKeyID, ID, Token seen
+	Error                       []byte // the "error" member's text
 }
 
 func (p *probe) held() bool { return bool(p.APIKey || p.APIKeyID || p.ID || p.Token) }
 
+// member decodes one member of an answer, if it is one a probe reads.
+func (p *probe) member(name, raw []byte) {
+	switch string(name) {
+	case "api_key":
+		_ = p.APIKey.UnmarshalJSON(raw)
+	case "api_key_id":
+		_ = p.APIKeyID.UnmarshalJSON(raw)
+	case "id":
+		_ = p.ID.UnmarshalJSON(raw)
+	case "token":
+		_ = p.Token.UnmarshalJSON(raw)
+	case "error":
+		p.Error = raw
+	}
+}
+
+// fill reads the object b (valid JSON, opening with '{').
+func (p *probe) fill(b []byte) { eachMember(b, p.member) }
+
 // failure is the error envelope of a body that holds no key (a body with a
 // token or a key is a key, whatever else it holds: a secret is never
 // dropped for an "error" member).
-func failure(held bool, errMember json.RawMessage) *platform.Error {
+func failure(held bool, errMember []byte) *platform.Error {
 	if held {
 		return nil
 	}
@@ -582,23 +703,28 @@ func failure(held bool, errMember json.RawMessage) *platform.Error {
 // envelope reads the "error" member's {"code","message","doc_url"}. A member
 // of the wrong type is dropped rather than failing the envelope, which would
 // lose the code that classifies it.
-func envelope(errMember json.RawMessage) (platform.Error, bool) {
+func envelope(errMember []byte) (platform.Error, bool) {
 	if len(errMember) == 0 || errMember[0] != '{' {
 		return platform.Error{}, false
 	}
-	var inner struct {
-		Code    wstr `json:"code"`
-		Message wstr `json:"message"`
-		DocURL  wstr `json:"doc_url"`
-	}
-	_ = json.Unmarshal(errMember, &inner) // an object of string members: it decodes
-	e := platform.Error{Code: inner.Code.s, Message: inner.Message.s}
+	var code, message, doc wstr
+	eachMember(errMember, func(name, raw []byte) {
+		switch string(name) {
+		case "code":
+			_ = code.UnmarshalJSON(raw)
+		case "message":
+			_ = message.UnmarshalJSON(raw)
+		case "doc_url":
+			_ = doc.UnmarshalJSON(raw)
+		}
+	})
+	e := platform.Error{Code: code.s, Message: message.s}
 	if e.Code == "" && e.Message == "" {
 		return platform.Error{}, false
 	}
 	e.Class = classes[e.Code]
-	if doc := inner.DocURL.s; doc != "" {
-		e.Details = map[string]any{"doc_url": doc}
+	if doc.s != "" {
+		e.Details = map[string]any{"doc_url": doc.s}
 	}
 	return e, true
 }
@@ -623,9 +749,10 @@ var classes = map[string]platform.Class{
 func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
 	body := bytes.TrimSpace(a.Body)
 	var p probe
-	if len(body) == 0 || body[0] != '{' || json.Unmarshal(body, &p) != nil {
+	if len(body) == 0 || body[0] != '{' || !json.Valid(body) {
 		return platform.Error{}
 	}
+	p.fill(body)
 	e, _ := envelope(p.Error)
 	return e
 }
@@ -637,7 +764,7 @@ func decodeOne(op *platform.Operation, body []byte) (platform.Result, error) {
 	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
 		return platform.Result{Key: partial(op, platform.Key{})}, nil
 	}
-	var a answer[seen]
+	var a answer[seen, *seen]
 	w, path, err := a.decode(body, "answer")
 	if err != nil {
 		return platform.Result{}, err
@@ -669,7 +796,7 @@ func decodeCreate(body []byte) (platform.Result, error) {
 	if len(body) == 0 {
 		return platform.Result{}, errInvalidJSON
 	}
-	var a answer[wstr]
+	var a answer[wstr, *wstr]
 	w, path, err := a.decode(body, "create answer")
 	if err != nil {
 		return platform.Result{}, err
@@ -717,13 +844,6 @@ func idFromToken(token string) string {
 	return id
 }
 
-// page is the older list answer, {"object":"list","data":[…],"has_more":…}.
-type page struct {
-	probe
-	Data    *[]*wireKey `json:"data"`
-	HasMore wbool       `json:"has_more"`
-}
-
 // decodeList reads a page: older {"object":"list","data":[…],"has_more":…}
 // (the next page while has_more), newer a bare array. The array says
 // nothing of what follows, so the walk goes on while a page is full (as
@@ -736,54 +856,48 @@ func decodeList(op *platform.Operation, body []byte) (platform.Result, error) {
 	if len(body) == 0 {
 		return platform.Result{}, errInvalidJSON
 	}
+	if !json.Valid(body) {
+		return platform.Result{}, errInvalidJSON
+	}
 	var items []*wireKey
 	var hasMore *bool
 	path := "data"
 	switch body[0] {
 	case '[':
 		path = ""
-		switch err := json.Unmarshal(body, &items); err.(type) {
-		case nil:
-		case *json.UnmarshalTypeError: // an item that is not a key object
-			items, _ = itemsOf(body)
-		default:
-			return platform.Result{}, errInvalidJSON
-		}
+		items = itemsOf(body)
 	case '{':
-		var p page
-		err := json.Unmarshal(body, &p)
-		switch err.(type) {
-		case nil, *json.UnmarshalTypeError:
-		default:
-			return platform.Result{}, errInvalidJSON
-		}
+		// The older page, {"object":"list","data":[…],"has_more":…}.
+		var p probe
+		var data []byte
+		var more wbool
+		eachMember(body, func(name, raw []byte) {
+			switch string(name) {
+			case "data":
+				data = raw
+			case "has_more":
+				_ = more.UnmarshalJSON(raw)
+			default:
+				p.member(name, raw)
+			}
+		})
 		if e := failure(p.held(), p.Error); e != nil {
 			return platform.Result{}, e
 		}
-		if p.Data == nil {
+		switch {
+		case data == nil || jsonscan.IsNull(data):
 			return platform.Result{}, &fieldError{field: "data", reason: "missing from the list answer"}
+		case data[0] != '[':
+			return platform.Result{}, &fieldError{field: "data", reason: "not an array"}
 		}
-		items = *p.Data
-		if err != nil { // data, the one member that can fail, or an item of it
-			var raw struct {
-				Data json.RawMessage `json:"data"`
-			}
-			_ = json.Unmarshal(body, &raw)
-			var ok bool
-			if items, ok = itemsOf(raw.Data); !ok {
-				return platform.Result{}, &fieldError{field: "data", reason: "not an array"}
-			}
-		}
-		switch p.HasMore.state {
+		items = itemsOf(data)
+		switch more.state {
 		case stGood:
-			hasMore = &p.HasMore.b
+			hasMore = &more.b
 		case stWrongType:
 			return platform.Result{}, &fieldError{field: "has_more", reason: "not a boolean"}
 		}
 	default:
-		if !json.Valid(body) {
-			return platform.Result{}, errInvalidJSON
-		}
 		return platform.Result{}, &fieldError{reason: "list answer is neither an array nor an object"}
 	}
 
@@ -831,22 +945,19 @@ func decodeList(op *platform.Operation, body []byte) (platform.Result, error) {
 	return res, firstErr
 }
 
-// itemsOf decodes a page's items one by one, nil for an item that is not a
-// key object (null included): only for a page whose one-pass decode failed,
-// which does not say which item it failed on. false: not an array.
-func itemsOf(data []byte) ([]*wireKey, bool) {
-	var raws []json.RawMessage
-	if len(data) == 0 || data[0] != '[' || json.Unmarshal(data, &raws) != nil {
-		return nil, false
-	}
-	items := make([]*wireKey, len(raws))
-	for i, raw := range raws {
+// itemsOf decodes the items of the array data (valid JSON), nil for an item
+// that is not a key object (null included).
+func itemsOf(data []byte) []*wireKey {
+	var items []*wireKey
+	jsonscan.EachElement(data, func(raw []byte) {
+		var w *wireKey
 		if raw[0] == '{' {
-			items[i] = new(wireKey)
-			_ = json.Unmarshal(raw, items[i]) // its members decode whatever they hold
+			w = new(wireKey)
+			w.fill(raw)
 		}
-	}
-	return items, true
+		items = append(items, w)
+	})
+	return items
 }
 
 // keyReader turns a decoded key object into a Key, keeping the first member

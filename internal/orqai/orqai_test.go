@@ -377,6 +377,11 @@ func decodeCases() []decodeCase {
 		{name: "create token of the wrong type", op: opCreate(), body: `{"id":"01K","token":["sk-orq-01K-abc"]}`,
 			want: platform.Result{Key: platform.Key{ID: "01K", Carry: unscoped}}, err: "token: not a string"},
 		{name: "create failure envelope in a 200", op: opCreate(), body: failureBody, apiErr: failureWant},
+		// A member counts only under its exact name: "Token" is not the
+		// secret, "ID" not the ID, "Name" not the name.
+		{name: "create: names count only spelled exactly", op: opCreate(),
+			body: `{"id":"01K","ID":"01X","Name":"x","name":"n","Token":"sk-orq-01K-abc"}`,
+			want: platform.Result{Key: platform.Key{ID: "01K", Name: "n", Carry: unscoped}}, err: "token"},
 		{name: "create not JSON", op: opCreate(), body: `{"token":"sk-orq-01K-abc"`, err: "not valid JSON"},
 		{name: "create empty", op: opCreate(), body: ``, err: "not valid JSON"},
 		{name: "create array", op: opCreate(), body: `[]`, err: "not a JSON object"},
