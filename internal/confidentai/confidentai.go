@@ -98,8 +98,7 @@ func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
 	switch op.Action {
 	case platform.ActionActivate, platform.ActionDeactivate:
 		// PUT {"valid":…} sets a fixed target, so a repeat does no harm.
-		body, err := json.Marshal(validBody{Valid: op.Action == platform.ActionActivate})
-		return platform.Request{Method: http.MethodPut, Path: one, Body: body, Retry: platform.RetryAlways}, err
+		return platform.Request{Method: http.MethodPut, Path: one, Body: actionBody[op.Action], Retry: platform.RetryAlways}, nil
 	case platform.ActionDelete:
 		return platform.Request{Method: http.MethodDelete, Path: one, Retry: platform.RetryAlways}, nil
 	}
@@ -115,6 +114,21 @@ type createBody struct {
 type validBody struct {
 	Valid bool `json:"valid"`
 }
+
+// actionBody is the PUT body of Activate, {"valid":true}, and of
+// Deactivate, {"valid":false}, marshaled once: the same bytes on every
+// call, as a Request's Body is never written to.
+var actionBody = func() map[string][]byte {
+	m := map[string][]byte{}
+	for action, valid := range map[string]bool{platform.ActionActivate: true, platform.ActionDeactivate: false} {
+		b, err := json.Marshal(validBody{Valid: valid})
+		if err != nil {
+			panic(err) // a struct of one bool always marshals
+		}
+		m[action] = b
+	}
+	return m
+}()
 
 // encodeCreate refuses every set field but Name (principle 3: a dropped
 // Scopes or ExpiresAt would make the key more powerful or longer-lived than

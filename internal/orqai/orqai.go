@@ -115,6 +115,21 @@ var actionStatus = map[string]string{
 	platform.ActionRevoke:     statusWire[platform.StatusRevoked],
 }
 
+// actionBody is the PATCH body of each action, {"status":"…"}, marshaled
+// once: the same bytes on every call, as a Request's Body is never written
+// to.
+var actionBody = func() map[string][]byte {
+	m := make(map[string][]byte, len(actionStatus))
+	for action, status := range actionStatus {
+		b, err := json.Marshal(statusBody{Status: status})
+		if err != nil {
+			panic(err) // a struct of one string always marshals
+		}
+		m[action] = b
+	}
+	return m
+}()
+
 // modeWire and accessWire spell the SDK's permission modes and access levels.
 var (
 	modeWire = map[string]string{
@@ -164,11 +179,11 @@ func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
 		if op.Action == platform.ActionDelete {
 			return platform.Request{Method: http.MethodDelete, Path: one}, nil
 		}
-		status, ok := actionStatus[op.Action]
+		body, ok := actionBody[op.Action]
 		if !ok {
 			return platform.Request{}, fmt.Errorf("orqai: no such action %q", op.Action)
 		}
-		return jsonRequest(http.MethodPatch, one, statusBody{Status: status}, platform.RetryAlways)
+		return platform.Request{Method: http.MethodPatch, Path: one, Body: body, Retry: platform.RetryAlways}, nil
 	}
 	return platform.Request{}, fmt.Errorf("orqai: no such operation %d", op.Kind)
 }

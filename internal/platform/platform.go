@@ -150,7 +150,7 @@ type Request struct {
 	// every attempt: only to a platform that deduplicates by it, as Go's
 	// net/http replays a request that carries one.
 	IdempotencyKey string
-	Body           []byte // nil: no body and no Content-Type
+	Body           []byte // nil: no body and no Content-Type; only read, so a mapping may share one
 	Retry          Retry
 	// MaxBody bounds a success answer; 0 is the client's default (4 MiB).
 	MaxBody int64
