@@ -279,17 +279,15 @@ func WithMaxRetryDelay(d time.Duration) Option {
 	}
 }
 
-// WithRequestTimeout bounds each attempt, reading the body included. Default
-// 30s; 0 leaves attempts bounded only by the context. An attempt that times
-// out wraps context.DeadlineExceeded and is retried.
+// WithRequestTimeout bounds each attempt, from dialing to the last byte of
+// the body, on any http.Client. Default 30s; 0 leaves attempts bounded only
+// by the context. An attempt that times out wraps context.DeadlineExceeded
+// and is retried; an answer whose headers come after d is a timeout too.
 //
-// With a caller's http.Client (WithHTTPClient) the bound is a context per
-// attempt. With the client New builds it costs no context: its transport
-// bounds each phase by d (dialing, the TLS handshake, and the wait for the
-// headers once the request is written), headers that arrive after d are a
-// timeout, and a timer closes the body at d. So an answer is never accepted
-// after d, but an attempt that fails may take longer than d in all: up to
-// about 3d when dialing, the handshake and the server are each slow.
+// The bound costs no timer per attempt: the client's watchdog, one
+// goroutine while calls are in flight (gone within 100ms of the last),
+// cancels each attempt's context at its deadline. When the caller's context
+// ends within d anyway, the attempt simply runs under it.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
