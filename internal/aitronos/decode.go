@@ -36,7 +36,7 @@ func parseAnswer(body []byte, buf jsonscan.Object) (jsonscan.Object, error) {
 	if len(body) == 0 {
 		return nil, nil
 	}
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return nil, errNotJSON
 	}
 	if string(body) == "null" {

@@ -14,8 +14,9 @@
 // appears; a caller that keeps the last one gets what encoding/json gives
 // for a map.
 //
-// A Scanner does not check grammar: it relies on json.Valid having been run
-// (New), or finds the valid prefix of a body itself (NewPrefix). What it does
+// A Scanner does not check grammar: it relies on Valid (encoding/json's
+// verdict, reached faster) having accepted the body (New), or finds the
+// valid prefix of a body itself (NewPrefix). What it does
 // check is every bound, so that text that is not JSON cannot make it panic
 // or loop, only stop early.
 package jsonscan
@@ -45,7 +46,7 @@ type Scanner struct {
 	ended bool
 }
 
-// New returns a scanner of body, which json.Valid must have accepted. That
+// New returns a scanner of body, which Valid must have accepted. That
 // is the caller's promise, not checked here, so that a decoder validates an
 // answer once and then scans the spans of it that it reads as often as it
 // likes.
@@ -56,7 +57,7 @@ func New(body []byte) Scanner { return Scanner{b: body} }
 // it broke off (a created key's secret, say). Invalid reports whether body
 // was not valid; Ended whether the scan then ran into the break.
 func NewPrefix(body []byte) Scanner {
-	if json.Valid(body) {
+	if Valid(body) {
 		return Scanner{b: body}
 	}
 	s := Scanner{b: body, invalid: true}

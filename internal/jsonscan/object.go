@@ -12,7 +12,7 @@ import (
 // decoded only when it is read, so one field of an unexpected type costs
 // that field, not the key's ID (or a new key's secret). Names compare
 // exactly, as a map's keys would, and a repeated name reads as its last
-// value. It is built only from bytes that json.Valid accepted, as New
+// value. It is built only from bytes that Valid accepted, as New
 // requires.
 type Object []Member
 
@@ -20,7 +20,7 @@ type Object []Member
 type Member struct{ Name, Raw []byte }
 
 // ObjectOf appends the members of the object b (which opens with '{', and
-// is a value of a text json.Valid accepted) to o and returns it: o is
+// is a value of a text Valid accepted) to o and returns it: o is
 // storage a caller can keep on its stack or reuse from one object to the
 // next.
 func ObjectOf(b []byte, o Object) Object {
@@ -36,7 +36,7 @@ func ObjectOf(b []byte, o Object) Object {
 }
 
 // EachElement calls f with the text of each element of the array b (which
-// opens with '[', and is a value of a text json.Valid accepted).
+// opens with '[', and is a value of a text Valid accepted).
 func EachElement(b []byte, f func(raw []byte)) {
 	s := New(b)
 	s.Elements(func(int) bool {

@@ -54,7 +54,7 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		// older: 200 {}; newer: 204 and no body. Only a failure matters.
 		var p probe
-		if len(body) > 0 && body[0] == '{' && json.Valid(body) {
+		if len(body) > 0 && body[0] == '{' && jsonscan.Valid(body) {
 			p.fill(body)
 			if e := failure(p.held(), p.Error); e != nil {
 				return platform.Result{}, e
@@ -88,7 +88,7 @@ func (e *fieldError) Error() string {
 // notJSONObject is the error for a body that is not an object: invalid JSON
 // says so first, as it says nothing else.
 func notJSONObject(body []byte, what string) error {
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return errInvalidJSON
 	}
 	return &fieldError{reason: what + " is not a JSON object"}
@@ -619,7 +619,7 @@ func (a *answer[T, PT]) decode(body []byte, what string) (*wireKey, string, erro
 	if body[0] != '{' {
 		return nil, "", notJSONObject(body, what)
 	}
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return nil, "", errInvalidJSON
 	}
 	notWrapper := false // an api_key that is not an object
@@ -749,7 +749,7 @@ var classes = map[string]platform.Class{
 func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
 	body := bytes.TrimSpace(a.Body)
 	var p probe
-	if len(body) == 0 || body[0] != '{' || !json.Valid(body) {
+	if len(body) == 0 || body[0] != '{' || !jsonscan.Valid(body) {
 		return platform.Error{}
 	}
 	p.fill(body)
@@ -856,7 +856,7 @@ func decodeList(op *platform.Operation, body []byte) (platform.Result, error) {
 	if len(body) == 0 {
 		return platform.Result{}, errInvalidJSON
 	}
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return platform.Result{}, errInvalidJSON
 	}
 	var items []*wireKey

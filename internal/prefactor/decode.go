@@ -33,7 +33,7 @@ type answer struct {
 // readAnswer reads the top-level members of body in one pass; ok is false
 // unless body is a JSON object.
 func readAnswer(body []byte) (a answer, ok bool) {
-	if !json.Valid(body) {
+	if !jsonscan.Valid(body) {
 		return answer{}, false
 	}
 	s := jsonscan.New(body)

@@ -258,7 +258,7 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 func parseObject(body []byte, buf jsonscan.Object) (jsonscan.Object, error) {
 	body = bytes.TrimSpace(body)
 	switch {
-	case len(body) == 0, !json.Valid(body): // json.Valid allocates its error for an empty body
+	case !jsonscan.Valid(body):
 		return nil, errNotJSON
 	case string(body) == "null":
 		return nil, nil

@@ -156,7 +156,7 @@ func (f *fields) fail(name, problem string) {
 func parseObject(body []byte, buf jsonscan.Object) (o jsonscan.Object, ok bool) {
 	body = bytes.TrimSpace(body)
 	switch {
-	case len(body) == 0, !json.Valid(body): // json.Valid allocates its error for an empty body
+	case !jsonscan.Valid(body):
 		return nil, false
 	case string(body) == "null":
 		return nil, true

@@ -293,11 +293,16 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 		unsent = true                      // no attempt so far can have reached the server
 	)
 	for attempt := 1; ; attempt++ {
-		start := time.Now()
+		var start time.Time
+		if t.cfg.Logger != nil {
+			start = time.Now()
+		}
 		resp, err := t.attempt(ctx, req, target)
 		unsent = unsent && (err != nil && surelyUnsent(err) ||
 			resp != nil && resp.StatusCode == http.StatusTooManyRequests)
-		t.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
+		if t.cfg.Logger != nil {
+			t.logAttempt(ctx, req, resp, err, attempt, time.Since(start))
+		}
 		if resp != nil {
 			resp.Attempts = attempt
 		}
