@@ -712,14 +712,18 @@ func (c *Client) Transition(ctx context.Context, key *Key, a Action) (*Key, erro
 	if key.Platform != "" && key.Platform != c.platform {
 		return nil, &ValidationError{Field: "key", Reason: fmt.Sprintf("belongs to %s, not to this client's %s", key.Platform, c.platform)}
 	}
-	if a.Valid() && !c.platform.Supports(a) {
+	if a.Valid() && !c.supports(a) {
 		return nil, &UnsupportedError{Platform: c.platform, Operation: string(a)}
 	}
-	if key.Status != "" && !c.platform.Can(key.Status, a) {
+	if key.Status != "" && !slices.Contains(c.spec.Table[string(key.Status)], string(a)) {
 		return nil, &TransitionError{Platform: c.platform, From: key.Status, Action: a}
 	}
 	return c.transition(ctx, key.ID, a)
 }
+
+// supports is c.platform.Supports(a) from the client's own spec, without
+// looking the platform up again.
+func (c *Client) supports(a Action) bool { return slices.Contains(c.spec.Actions, string(a)) }
 
 func (c *Client) transition(ctx context.Context, keyID string, a Action) (*Key, error) {
 	if err := checkContext(ctx); err != nil {
@@ -728,7 +732,7 @@ func (c *Client) transition(ctx context.Context, keyID string, a Action) (*Key, 
 	if !a.Valid() {
 		return nil, &ValidationError{Field: "action", Reason: fmt.Sprintf("%q is not a known action", string(a))}
 	}
-	if !c.platform.Supports(a) {
+	if !c.supports(a) {
 		return nil, &UnsupportedError{Platform: c.platform, Operation: string(a)}
 	}
 	op := &platform.Operation{Kind: platform.KindTransition, Action: string(a), KeyID: keyID}
