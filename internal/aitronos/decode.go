@@ -456,10 +456,21 @@ func classOfStatus(status int) platform.Class {
 // parseAnswer found it. One pass, so the cost is linear however deep the
 // nesting; nothing is allocated but the values found.
 func secretValues(body []byte) []string {
+	if !mayNameSecret(body) {
+		return nil
+	}
 	var out []string
 	s := jsonscan.New(bytes.TrimSpace(body))
 	scanSecrets(&s, false, &out)
 	return out
+}
+
+// mayNameSecret reports whether body could name a secret-bearing field: it
+// holds "key", "token" or "value" in quotes, or an escape, behind which a
+// name could hide ("\u006bey"). Most answers do not, and skip the walk.
+func mayNameSecret(body []byte) bool {
+	return bytes.IndexByte(body, '\\') >= 0 || bytes.Contains(body, []byte(`"key"`)) ||
+		bytes.Contains(body, []byte(`"token"`)) || bytes.Contains(body, []byte(`"value"`))
 }
 
 // scanSecrets moves s past the next value, appending it to out when secret
