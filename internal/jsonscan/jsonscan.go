@@ -83,7 +83,7 @@ func (s *Scanner) Ended() bool { return s.ended }
 // outside a string is not JSON, and a caller that tolerates it around a
 // body (as bytes.TrimSpace does) trims it before validating.
 func (s *Scanner) space() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+	for s.i < len(s.b) && isSpace[s.b[s.i]] {
 		s.i++
 	}
 }
@@ -171,18 +171,27 @@ func ends(c byte) bool {
 // skipString moves past the string that opens at s.i; false, and ended,
 // when the text ends inside it.
 func (s *Scanner) skipString() bool {
-	for s.i++; s.i < len(s.b); s.i++ {
-		switch s.b[s.i] {
-		case '\\':
-			s.i++
-		case '"':
-			s.i++
+	b := s.b
+	for i := s.i + 1; i < len(b); i++ {
+		for i < len(b) && !quoteOrEscape[b[i]] { // most bytes: a tight loop
+			i++
+		}
+		if i >= len(b) {
+			break
+		}
+		if b[i] == '"' {
+			s.i = i + 1
 			return true
 		}
+		i++ // past the escaped byte
 	}
+	s.i = len(b)
 	s.ended = true
 	return false
 }
+
+// quoteOrEscape marks the two bytes that end a run of a string's text.
+var quoteOrEscape = [256]bool{'"': true, '\\': true}
 
 // Members calls fn with the name of each member of the object that is the
 // next value, in document order, until fn returns false. fn must move past
@@ -254,10 +263,13 @@ func (s *Scanner) more(closing byte) bool {
 // name compares as it would in a map. Only a name that needs either is
 // copied.
 func name(raw []byte) []byte {
-	if in := raw[1 : len(raw)-1]; bytes.IndexByte(in, '\\') < 0 && utf8.Valid(in) {
-		return in
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c == '\\' || c >= utf8.RuneSelf { // names are short: one pass, no calls
+			return []byte(decode(raw))
+		}
 	}
-	return []byte(decode(raw))
+	return in
 }
 
 // IsString reports whether v, a value's text, is a JSON string.

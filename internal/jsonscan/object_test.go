@@ -67,3 +67,20 @@ func TestReader(t *testing.T) {
 		t.Errorf("FieldError without a field = %q", got)
 	}
 }
+
+var keyObject = []byte(`{"id":"k1","organization_id":"org_1","key_name":"ci","key_prefix":"ak_live_1a2b","status":"active",` +
+	`"is_active":true,"scopes":["a"],"usage_limit_chf":3.5,"permission_mode":"restricted","access":{"p":"read"},` +
+	`"project_scope":{"single":{"project_id":"p1"}},"created_by":"u1","updated_by":"u2","created_at":"2025-01-02T03:04:05Z",` +
+	`"updated_at":"2025-01-02T03:04:06Z","last_used_at":"2025-01-03T00:00:00Z","expires_at":"2026-01-01T00:00:00Z",` +
+	`"archived_at":null,"revoked_at":null,"available_actions":["pause","revoke"]}`)
+
+// BenchmarkObjectOf: the members of a 20-member key object, as a decoder
+// reads them.
+func BenchmarkObjectOf(b *testing.B) {
+	var buf [24]Member
+	for b.Loop() {
+		if o := ObjectOf(keyObject, buf[:0]); len(o) != 20 {
+			b.Fatalf("%d members", len(o))
+		}
+	}
+}

@@ -83,14 +83,14 @@ func Valid(b []byte) bool {
 }
 
 func skipSpace(b []byte, i int) int {
-	for i < len(b) && space[b[i]] {
+	for i < len(b) && isSpace[b[i]] {
 		i++
 	}
 	return i
 }
 
-// space marks JSON's four space bytes.
-var space = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
+// isSpace marks JSON's four space bytes.
+var isSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true}
 
 // memberName reads a member's name and its colon from i; it returns the
 // index after the colon, or -1.
