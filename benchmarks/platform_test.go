@@ -33,26 +33,44 @@ func BenchmarkPlatform(b *testing.B) {
 			w := recordWire(b, p)
 			ts := httptest.NewServer(w)
 			b.Cleanup(ts.Close)
-			sdk := w.sdkClient(b, ts.URL)
-			raw := w.rawClient(ts.URL, nil)
-			for _, op := range []struct {
-				name string
-				ex   *exchangeRecord
-				sdk  func(context.Context) error
-			}{
-				{"Get", &w.read, func(ctx context.Context) error { _, err := sdk.Get(ctx, w.keyID); return err }},
-				{opTitle(w.action), &w.transition, func(ctx context.Context) error {
-					_, err := sdk.Transition(ctx, &apikeys.Key{ID: w.keyID, Status: w.from, Platform: p}, w.action)
-					return err
-				}},
-			} {
-				b.Run(op.name, func(b *testing.B) {
-					runVariants(b, []variant{
-						{"sdk", op.sdk},
-						{"raw", func(ctx context.Context) error { return raw.replay(ctx, op.ex) }},
-					})
-				})
-			}
+			benchPlatformOps(b, w, w.sdkClient(b, ts.URL), w.rawClient(ts.URL, nil))
+		})
+	}
+}
+
+// BenchmarkPlatformCPU is BenchmarkPlatform with no sockets: both clients
+// reach the recorded answers through an in-process RoundTripper (the SDK
+// through WithHTTPClient), so what differs is each client's own CPU and
+// allocations, not diluted by the loopback round trip.
+func BenchmarkPlatformCPU(b *testing.B) {
+	for _, p := range apikeys.Platforms() {
+		b.Run(string(p), func(b *testing.B) {
+			w := recordWire(b, p)
+			const origin = "http://127.0.0.1"
+			hc := func() *http.Client { return &http.Client{Transport: inProcess{w}} }
+			benchPlatformOps(b, w, w.sdkClient(b, origin, apikeys.WithHTTPClient(hc())), w.rawClient(origin, hc()))
+		})
+	}
+}
+
+// benchPlatformOps runs the read and the transition of w, sdk beside raw.
+func benchPlatformOps(b *testing.B, w *platformWire, sdk *apikeys.Client, raw *wireClient) {
+	for _, op := range []struct {
+		name string
+		ex   *exchangeRecord
+		sdk  func(context.Context) error
+	}{
+		{"Get", &w.read, func(ctx context.Context) error { _, err := sdk.Get(ctx, w.keyID); return err }},
+		{opTitle(w.action), &w.transition, func(ctx context.Context) error {
+			_, err := sdk.Transition(ctx, &apikeys.Key{ID: w.keyID, Status: w.from, Platform: w.platform}, w.action)
+			return err
+		}},
+	} {
+		b.Run(op.name, func(b *testing.B) {
+			runVariants(b, []variant{
+				{"sdk", op.sdk},
+				{"raw", func(ctx context.Context) error { return raw.replay(ctx, op.ex) }},
+			})
 		})
 	}
 }
@@ -200,8 +218,8 @@ func (w *platformWire) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 }
 
 // sdkClient is the SDK with the platform's required options and every
-// default.
-func (w *platformWire) sdkClient(tb testing.TB, origin string) *apikeys.Client {
+// default, then extra.
+func (w *platformWire) sdkClient(tb testing.TB, origin string, extra ...apikeys.Option) *apikeys.Client {
 	opts := []apikeys.Option{apikeys.WithPlatform(w.platform), apikeys.WithBaseURL(origin + w.basePath), apikeys.WithAPIKey(w.cred)}
 	if w.caps.Organization != apikeys.RequirementNone {
 		opts = append(opts, apikeys.WithOrganization(w.org))
@@ -209,7 +227,7 @@ func (w *platformWire) sdkClient(tb testing.TB, origin string) *apikeys.Client {
 	if w.needsAuthName {
 		opts = append(opts, apikeys.WithAuthHeader(w.authHeader, ""))
 	}
-	c, err := apikeys.New(opts...)
+	c, err := apikeys.New(append(opts, extra...)...)
 	if err != nil {
 		tb.Fatal(err)
 	}

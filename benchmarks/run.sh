@@ -32,13 +32,14 @@ benchstat -h >/dev/null 2>&1 || true # download and build it now, not mid-table
 go build -o "$OUT/ratios" ./cmd/ratios
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-rm -f "$OUT"/{ops,cpu,platform,bulk,server,listall}.txt
+rm -f "$OUT"/{ops,cpu,platform,platformcpu,bulk,server,listall}.txt
 for i in $(seq "$COUNT"); do
-	echo "run $i/$COUNT: loopback operations, in-process operations, platforms, TransitionMany, fake server" >&2
+	echo "run $i/$COUNT: loopback operations, in-process operations, platforms (loopback, in process), TransitionMany, fake server" >&2
 	"$bin" -test.run '^$' -test.bench '^Benchmark(Get|Update|Pause|List|Create)$' \
 		-test.benchtime "$BENCHTIME" >>"$OUT/ops.txt"
 	"$bin" -test.run '^$' -test.bench '^BenchmarkClientCPU$' -test.benchtime "$BENCHTIME" >>"$OUT/cpu.txt"
 	"$bin" -test.run '^$' -test.bench '^BenchmarkPlatform$' -test.benchtime "$BENCHTIME" >>"$OUT/platform.txt"
+	"$bin" -test.run '^$' -test.bench '^BenchmarkPlatformCPU$' -test.benchtime "$BENCHTIME" >>"$OUT/platformcpu.txt"
 	"$bin" -test.run '^$' -test.bench '^BenchmarkTransitionMany$' -test.benchtime 1x >>"$OUT/bulk.txt"
 	GOMAXPROCS=1 "$bin" -test.run '^$' -test.bench '^BenchmarkFakeServer$' -test.cpu 1 \
 		-test.benchtime "$BENCHTIME" >>"$OUT/server.txt"
@@ -57,7 +58,7 @@ if [[ $PROFILE == 1 ]]; then
 	done
 fi
 
-for f in ops cpu platform bulk server listall; do
+for f in ops cpu platform platformcpu bulk server listall; do
 	benchstat -format csv "$OUT/$f.txt" >"$OUT/$f.csv" 2>/dev/null
 done
 
@@ -73,6 +74,9 @@ ratios -units sec/op,cpu-sec/op,allocs/op,B/op "$OUT/cpu.csv" || true
 
 section "Every platform, loopback: its read (Get) and one transition, sdk vs a hand-written client of its wire"
 ratios -units sec/op,cpu-sec/op,allocs/op -check "$OUT/platform.csv" || true
+
+section "Every platform in process (no sockets): each client's own CPU and allocations"
+ratios -units sec/op,cpu-sec/op,allocs/op -check "$OUT/platformcpu.csv" || true
 
 section "Bulk: pause 10,000 keys on apikeystest at concurrency 16 (one op = 10,000 keys)"
 ratios -units keys/s,cpu-sec/key,allocs/key -check "$OUT/bulk.csv" || true

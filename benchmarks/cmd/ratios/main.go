@@ -285,10 +285,11 @@ func checkTargets(t *table, base string) bool {
 
 // hot reports whether op has the targets of issue 13, SDK/raw time ≤ 1.03
 // and allocations ≤ raw + 3: Get and Pause, and every operation of the
-// per-platform benchmarks (each platform's read and transition).
+// per-platform benchmarks (each platform's read and transition, over
+// loopback and in process).
 func hot(op string) bool {
 	last := op[strings.LastIndexByte(op, '/')+1:]
-	return last == "Get" || last == "Pause" || strings.HasPrefix(op, "Platform/")
+	return last == "Get" || last == "Pause" || strings.HasPrefix(op, "Platform/") || strings.HasPrefix(op, "PlatformCPU/")
 }
 
 // sameWithinNoise reports whether a is above b by less than their
