@@ -286,8 +286,12 @@ func WithMaxRetryDelay(d time.Duration) Option {
 //
 // The bound costs no timer per attempt: the client's watchdog, one
 // goroutine while calls are in flight (gone within 100ms of the last),
-// cancels each attempt's context at its deadline. When the caller's context
-// ends within d anyway, the attempt simply runs under it.
+// cancels each attempt's context at its deadline. Under a context that
+// cannot be canceled (context.Background, or one with values only), the
+// attempts that start within d/16 (at most 100ms) of each other share one
+// context, canceled after the last of their deadlines: an attempt then ends
+// at most that much after d, and costs one small allocation. When the
+// caller's context ends within d anyway, the attempt simply runs under it.
 func WithRequestTimeout(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {

@@ -419,26 +419,40 @@ type clients struct {
 	twin      *apikeys.Client
 	raw       *rawClient
 	retryable *rawClient
+	// cancelable is a context that can be canceled (as a server request's
+	// or signal.NotifyContext's can), made once: the sdkcancel variant
+	// calls the SDK under it, which then gives each attempt a context of
+	// its own, where under context.Background an attempt shares its
+	// window's.
+	cancelable context.Context
 }
 
 // newClients gives each client its own default pooled HTTP client.
 func newClients(tb testing.TB, baseURL, org, credential string) clients {
 	return clients{
-		sdk:       newSDK(tb, baseURL, org, credential),
-		twin:      newSDK(tb, baseURL, org, credential),
-		raw:       newRawClient(baseURL, org, credential, nil),
-		retryable: newRetryableClient(baseURL, org, credential, nil),
+		sdk:        newSDK(tb, baseURL, org, credential),
+		twin:       newSDK(tb, baseURL, org, credential),
+		raw:        newRawClient(baseURL, org, credential, nil),
+		retryable:  newRetryableClient(baseURL, org, credential, nil),
+		cancelable: cancelable(tb),
 	}
 }
 
 // newClientsOver makes all three send through hc (one per client).
 func newClientsOver(tb testing.TB, baseURL, org, credential string, hc func() *http.Client) clients {
 	return clients{
-		sdk:       newSDK(tb, baseURL, org, credential, apikeys.WithHTTPClient(hc())),
-		twin:      newSDK(tb, baseURL, org, credential, apikeys.WithHTTPClient(hc())),
-		raw:       newRawClient(baseURL, org, credential, hc()),
-		retryable: newRetryableClient(baseURL, org, credential, hc()),
+		sdk:        newSDK(tb, baseURL, org, credential, apikeys.WithHTTPClient(hc())),
+		twin:       newSDK(tb, baseURL, org, credential, apikeys.WithHTTPClient(hc())),
+		raw:        newRawClient(baseURL, org, credential, hc()),
+		retryable:  newRetryableClient(baseURL, org, credential, hc()),
+		cancelable: cancelable(tb),
 	}
+}
+
+func cancelable(tb testing.TB) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	return ctx
 }
 
 // inProcess is an http.RoundTripper that serves a request with a handler

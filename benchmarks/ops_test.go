@@ -13,9 +13,10 @@ import (
 // Each operation three ways against one loopback server: sdk (the SDK as a
 // user gets it), raw (hand-written net/http + encoding/json), retryablehttp
 // (the same over go-retryablehttp). Get and Pause also run rawtimeout (raw
-// under a context.WithTimeout per call) and twin (a second, identical SDK
-// client: the noise floor). Compare with benchstat; run.sh prints the
-// ratios.
+// under a context.WithTimeout per call), twin (a second, identical SDK
+// client: the noise floor) and sdkcancel (the SDK under a context that can
+// be canceled, where the others run under context.Background). Compare
+// with benchstat; run.sh prints the ratios.
 
 // variant is one way of making a call; it returns an error on any failure.
 type variant struct {
@@ -87,6 +88,7 @@ func getOp(c clients) []variant {
 		{"retryablehttp", func(ctx context.Context) error { _, err := c.retryable.Get(ctx, benchKeyID); return err }},
 		{"rawtimeout", withTimeout(func(ctx context.Context) error { _, err := c.raw.Get(ctx, benchKeyID); return err })},
 		{"twin", func(ctx context.Context) error { _, err := c.twin.Get(ctx, benchKeyID); return err }},
+		{"sdkcancel", func(context.Context) error { _, err := c.sdk.Get(c.cancelable, benchKeyID); return err }},
 	}
 }
 
@@ -128,6 +130,7 @@ func pauseOp(c clients) []variant {
 			return err
 		})},
 		{"twin", func(ctx context.Context) error { _, err := c.twin.Pause(ctx, benchKeyID); return err }},
+		{"sdkcancel", func(context.Context) error { _, err := c.sdk.Pause(c.cancelable, benchKeyID); return err }},
 	}
 }
 

@@ -41,48 +41,58 @@ func stallServer(t *testing.T, midBody bool) *httptest.Server {
 
 // TestAttemptTimeoutFires: the per-attempt timeout (the watchdog) ends an
 // attempt whose server stalls before the headers and one that stalls in the
-// middle of the body, on the transport's own client and on a caller's; the
+// middle of the body, on the transport's own client and on a caller's, with
+// a caller's context that can be canceled and with one that cannot; the
 // error wraps context.DeadlineExceeded and the retry that follows succeeds.
 // The only timing checked is a generous upper bound.
 func TestAttemptTimeoutFires(t *testing.T) {
 	for _, own := range []bool{true, false} {
 		for _, midBody := range []bool{false, true} {
-			name := map[bool]string{true: "own client", false: "caller's client"}[own] + "/" +
-				map[bool]string{false: "stalls before the headers", true: "stalls mid-body"}[midBody]
-			t.Run(name, func(t *testing.T) {
-				t.Parallel()
-				ts := stallServer(t, midBody)
-				cfg := Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond, MaxRetries: 0}
-				if !own {
-					cfg.HTTPClient = &http.Client{Transport: &http.Transport{}}
-				}
-				tr := New(cfg)
-				start := time.Now()
-				_, err := tr.Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
-				t.Logf("err: %v", err)
-				if d := time.Since(start); d > 10*time.Second {
-					t.Errorf("returned after %v, want about the 100ms timeout", d)
-				}
-				if !errors.Is(err, context.DeadlineExceeded) {
-					t.Fatalf("err = %v, want one wrapping context.DeadlineExceeded", err)
-				}
-				if got := tr.sender(); (got == tr.direct) != own {
-					t.Errorf("sent through the own client: %v, want %v", got == tr.direct, own)
-				}
+			// A caller's context that can be canceled gives the attempt a
+			// watch of its own; one that cannot puts it in a cohort.
+			for _, cancelable := range []bool{true, false} {
+				name := map[bool]string{true: "own client", false: "caller's client"}[own] + "/" +
+					map[bool]string{false: "stalls before the headers", true: "stalls mid-body"}[midBody] + "/" +
+					map[bool]string{true: "cancelable context", false: "background context"}[cancelable]
+				t.Run(name, func(t *testing.T) {
+					t.Parallel()
+					ctx := context.Background()
+					if cancelable {
+						ctx = t.Context()
+					}
+					ts := stallServer(t, midBody)
+					cfg := Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond, MaxRetries: 0}
+					if !own {
+						cfg.HTTPClient = &http.Client{Transport: &http.Transport{}}
+					}
+					tr := New(cfg)
+					start := time.Now()
+					_, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
+					t.Logf("err: %v", err)
+					if d := time.Since(start); d > 10*time.Second {
+						t.Errorf("returned after %v, want about the 100ms timeout", d)
+					}
+					if !errors.Is(err, context.DeadlineExceeded) {
+						t.Fatalf("err = %v, want one wrapping context.DeadlineExceeded", err)
+					}
+					if got := tr.sender(); (got == tr.direct) != own {
+						t.Errorf("sent through the own client: %v, want %v", got == tr.direct, own)
+					}
 
-				// The timed-out attempt is retried, and the retry is answered.
-				cfg.MaxRetries, cfg.MinRetryDelay, cfg.MaxRetryDelay = 1, time.Millisecond, time.Millisecond
-				ts2 := stallServer(t, midBody)
-				cfg.BaseURL = ts2.URL
-				resp, err := New(cfg).Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
-				if err != nil {
-					t.Fatalf("with a retry: %v", err)
-				}
-				defer resp.Release()
-				if resp.Attempts != 2 || string(resp.Body) != `{"id":"k1"}` {
-					t.Errorf("with a retry: %d attempts, body %q; want 2 and the key", resp.Attempts, resp.Body)
-				}
-			})
+					// The timed-out attempt is retried, and the retry is answered.
+					cfg.MaxRetries, cfg.MinRetryDelay, cfg.MaxRetryDelay = 1, time.Millisecond, time.Millisecond
+					ts2 := stallServer(t, midBody)
+					cfg.BaseURL = ts2.URL
+					resp, err := New(cfg).Do(ctx, platform.Request{Method: http.MethodGet, Path: "/k1", Retry: platform.RetryAlways})
+					if err != nil {
+						t.Fatalf("with a retry: %v", err)
+					}
+					defer resp.Release()
+					if resp.Attempts != 2 || string(resp.Body) != `{"id":"k1"}` {
+						t.Errorf("with a retry: %d attempts, body %q; want 2 and the key", resp.Attempts, resp.Body)
+					}
+				})
+			}
 		}
 	}
 }
@@ -133,7 +143,7 @@ func TestOwnClientBoundsBody(t *testing.T) {
 // attempt (it wakes at the deadline, and a busy process may run it later).
 // The test holds the watchdog's lock from a slow dial until well after the
 // answer, so that only the check after the headers can refuse it; an empty
-// answer (204) as well as one with a body.
+// answer (204) as well as one with a body, under a watch and in a cohort.
 func TestLateHeaders(t *testing.T) {
 	for _, status := range []int{http.StatusNoContent, http.StatusOK} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
@@ -147,18 +157,21 @@ func TestLateHeaders(t *testing.T) {
 			t.Cleanup(ts.Close)
 			tr := New(Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond})
 			var d net.Dialer
+			tr.own.DisableKeepAlives = true // a dial for each of the two calls
 			tr.own.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
 				tr.dog.mu.Lock()
-				time.AfterFunc(time.Second, tr.dog.mu.Unlock)
+				time.AfterFunc(300*time.Millisecond, tr.dog.mu.Unlock)
 				time.Sleep(150 * time.Millisecond)
 				return d.DialContext(context.WithoutCancel(ctx), network, addr)
 			}
-			resp, err := tr.Do(t.Context(), platform.Request{Method: http.MethodGet, Path: "/k1"})
-			if err == nil {
-				resp.Release()
-			}
-			if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "headers came after") {
-				t.Fatalf("headers after 150ms of a 100ms attempt: err = %v, want the late-headers error", err)
+			for _, ctx := range []context.Context{t.Context(), context.Background()} {
+				resp, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/k1"})
+				if err == nil {
+					resp.Release()
+				}
+				if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "headers came after") {
+					t.Fatalf("headers after 150ms of a 100ms attempt: err = %v, want the late-headers error", err)
+				}
 			}
 		})
 	}

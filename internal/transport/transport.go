@@ -416,9 +416,9 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // attempt makes one request and reads its body within the attempt's timeout.
 // Unless the caller's context ends first anyway, the attempt runs under a
-// child context that the watchdog cancels at the timeout: it bounds
-// connecting, the wait for the headers, reading the body and draining it,
-// on any http.Client. A timed-out attempt's error wraps
+// context that the watchdog cancels at the timeout (see watchdog): it
+// bounds connecting, the wait for the headers, reading the body and
+// draining it, on any http.Client. A timed-out attempt's error wraps
 // context.DeadlineExceeded.
 func (t *Transport) attempt(ctx context.Context, req platform.Request, target string) (*Response, error) {
 	c := t.sender()
@@ -458,7 +458,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
-		if w != nil && w.fired.Load() {
+		if w != nil && w.expired() {
 			// The watchdog's cancel, not the caller's: what a context
 			// with the attempt's deadline would have reported.
 			err = fmt.Errorf("%w: no answer within the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
@@ -485,7 +485,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
 	eof, err := readBody(buf, hresp.Body, limit)
-	if err != nil && w != nil && w.fired.Load() {
+	if err != nil && w != nil && w.expired() {
 		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ func TestWatchdog(t *testing.T) {
 	g := newWatchdog(timeout)
 	now := time.Now()
 	// Deadlines in 10ms, 30ms and 60ms, started in that (the list's) order.
+	// Contexts that can be canceled: each attempt is watched on its own.
 	ctx1, w1 := g.start(t.Context(), now.Add(-50*time.Millisecond))
 	ctx2, w2 := g.start(t.Context(), now.Add(-30*time.Millisecond))
 	ctx3, w3 := g.start(t.Context(), now)
@@ -34,17 +35,7 @@ func TestWatchdog(t *testing.T) {
 	}
 	g.stop(w1)
 	g.stop(w3)
-	for start := time.Now(); ; time.Sleep(time.Millisecond) {
-		g.mu.Lock()
-		running := g.running
-		g.mu.Unlock()
-		if !running {
-			break
-		}
-		if time.Since(start) > 5*time.Second {
-			t.Fatal("the watchdog's goroutine still runs with nothing in flight")
-		}
-	}
+	waitIdle(t, g)
 	// A stopped watch goes back to the pool clean: the next attempt is not
 	// born fired.
 	ctx4, w4 := g.start(t.Context(), time.Now())
@@ -55,16 +46,21 @@ func TestWatchdog(t *testing.T) {
 }
 
 // Attempts started and stopped from many goroutines at once, well within
-// the timeout, are never fired, and the list is left empty (run with -race).
+// the timeout, are never fired, and the list and the cohorts are left
+// empty (run with -race).
 func TestWatchdogConcurrent(t *testing.T) {
 	g := newWatchdog(time.Minute)
 	var wg sync.WaitGroup
-	for range 16 {
+	for i := range 16 {
+		ctx := context.Background() // in a cohort
+		if i%2 == 0 {
+			ctx = t.Context() // watched on its own
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range 500 {
-				ctx, w := g.start(context.Background(), time.Now())
+				ctx, w := g.start(ctx, time.Now())
 				if w.fired.Load() || ctx.Err() != nil {
 					t.Error("an attempt ended before its timeout")
 				}
@@ -78,6 +74,11 @@ func TestWatchdogConcurrent(t *testing.T) {
 	if g.head.next != &g.head || g.head.prev != &g.head {
 		t.Error("attempts left in the list after every one stopped")
 	}
+	for _, c := range g.cohorts {
+		if c.inFlight != 0 {
+			t.Errorf("a cohort counts %d attempts after every one stopped", c.inFlight)
+		}
+	}
 }
 
 func waitDone(t *testing.T, ctx context.Context) {
@@ -86,5 +87,78 @@ func waitDone(t *testing.T, ctx context.Context) {
 	case <-ctx.Done():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the attempt's context was not canceled within 5s")
+	}
+}
+
+type ctxKey struct{}
+
+// Attempts whose caller's context cannot be canceled share the context of
+// their window's cohort: it carries each caller's values and the attempt's
+// own deadline, is canceled after the window's last deadline and not
+// before the attempt's own, and a cohort nobody is in is let go.
+func TestWatchdogCohort(t *testing.T) {
+	const timeout = 80 * time.Millisecond // a window of 5ms
+	g := newWatchdog(timeout)
+	now := time.Now()
+	ctx1, w1 := g.start(context.WithValue(context.Background(), ctxKey{}, "one"), now)
+	ctx2, w2 := g.start(context.Background(), now.Add(time.Millisecond))
+	if w1.c == nil || w1.c != w2.c {
+		t.Fatal("two attempts of one window are not in one cohort")
+	}
+	if got := ctx1.Value(ctxKey{}); got != "one" {
+		t.Errorf("Value = %v, want the caller's", got)
+	}
+	if ctx2.Value(ctxKey{}) != nil {
+		t.Error("one caller's value reached another's attempt")
+	}
+	if dl, ok := ctx2.Deadline(); !ok || !dl.Equal(now.Add(time.Millisecond+timeout)) {
+		t.Errorf("Deadline = %v, %v; want the attempt's own", dl, ok)
+	}
+	// A child registers with the cohort's context as with a WithCancel
+	// parent, at the same cost: no goroutine (which would cost more).
+	child := func(parent context.Context) float64 {
+		return testing.AllocsPerRun(100, func() {
+			_, cancel := context.WithCancel(parent)
+			cancel()
+		})
+	}
+	plain, cancelPlain := context.WithCancel(context.Background())
+	defer cancelPlain()
+	if got, want := child(ctx1), child(plain); got != want {
+		t.Errorf("a child of an attempt's context costs %v allocations, of a WithCancel context %v", got, want)
+	}
+	_, w3 := g.start(context.Background(), now.Add(g.window))
+	if w3.c == w1.c {
+		t.Error("an attempt after the window joined its cohort")
+	}
+	waitDone(t, ctx1)
+	if since := time.Since(now); since < timeout || !w1.expired() || !w2.expired() {
+		t.Errorf("after %v: expired %v, %v; want both, after at least %v", since, w1.expired(), w2.expired(), timeout)
+	}
+	g.stop(w1)
+	g.stop(w2)
+	// The third attempt stops in time: its cohort, empty, is let go
+	// without expiring it, and the goroutine ends.
+	c3 := w3.c
+	g.stop(w3)
+	waitIdle(t, g)
+	if c3.ctx.Err() == nil {
+		t.Error("an empty cohort's context was not released")
+	}
+}
+
+// waitIdle waits for the watchdog's goroutine to end.
+func waitIdle(t *testing.T, g *watchdog) {
+	t.Helper()
+	for start := time.Now(); ; time.Sleep(time.Millisecond) {
+		g.mu.Lock()
+		running := g.running
+		g.mu.Unlock()
+		if !running {
+			return
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatal("the watchdog's goroutine still runs with nothing in flight")
+		}
 	}
 }
