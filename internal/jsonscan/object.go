@@ -2,6 +2,7 @@ package jsonscan
 
 import (
 	"bytes"
+	"errors"
 	"math"
 	"strconv"
 	"time"
@@ -18,6 +19,28 @@ type Object []Member
 
 // Member is one member of an Object: its unescaped name and its value's text.
 type Member struct{ Name, Raw []byte }
+
+// The errors of ParseObject.
+var (
+	ErrNotJSON   = errors.New("not JSON")
+	ErrNotObject = errors.New("not a JSON object")
+)
+
+// ParseObject reads a body that must be one JSON object (space around it
+// allowed): its members, appended to buf, or nil for JSON null; ErrNotJSON
+// or ErrNotObject for anything else, an empty body included.
+func ParseObject(body []byte, buf Object) (Object, error) {
+	body = bytes.TrimSpace(body)
+	switch {
+	case !Valid(body):
+		return nil, ErrNotJSON
+	case string(body) == "null":
+		return nil, nil
+	case body[0] != '{':
+		return nil, ErrNotObject
+	}
+	return ObjectOf(body, buf), nil
+}
 
 // ObjectOf appends the members of the object b (which opens with '{', and
 // is a value of a text Valid accepted) to o and returns it: o is
@@ -117,6 +140,20 @@ func (r *Reader) String(o Object, path, name string) string {
 		r.Fail(path+name, "not a string")
 	}
 	return s
+}
+
+// Object reads a member that is an object; ok is false when it is absent,
+// null or (a failure) not an object.
+func (r *Reader) Object(o Object, path, name string) (sub Object, ok bool) {
+	raw, ok := o.Get(name)
+	switch {
+	case !ok || IsNull(raw):
+		return nil, false
+	case raw[0] != '{':
+		r.Fail(path+name, "not an object")
+		return nil, false
+	}
+	return ObjectOf(raw, nil), true
 }
 
 // Bool reads a boolean member; ok is false when it is absent, null or not a

@@ -84,3 +84,30 @@ func BenchmarkObjectOf(b *testing.B) {
 		}
 	}
 }
+
+func TestParseObject(t *testing.T) {
+	for _, tt := range []struct {
+		body    string
+		members int
+		err     error
+	}{
+		{` {"a":1,"b":{}} `, 2, nil}, {`{}`, 0, nil}, {` null `, 0, nil},
+		{``, 0, ErrNotJSON}, {`{"a":}`, 0, ErrNotJSON}, {`[1]`, 0, ErrNotObject}, {`"x"`, 0, ErrNotObject},
+	} {
+		o, err := ParseObject([]byte(tt.body), nil)
+		if err != tt.err || len(o) != tt.members {
+			t.Errorf("ParseObject(%q) = %d members, %v; want %d, %v", tt.body, len(o), err, tt.members, tt.err)
+		}
+	}
+	r := &Reader{Source: "test"}
+	o, _ := ParseObject([]byte(`{"s":{"a":"b"},"n":null,"x":[]}`), nil)
+	if sub, ok := r.Object(o, "", "s"); !ok || r.String(sub, "s.", "a") != "b" {
+		t.Error("Object did not read a nested object")
+	}
+	if _, ok := r.Object(o, "", "n"); ok || r.Err != nil {
+		t.Errorf("Object(null) = ok %v, err %v; want neither", ok, r.Err)
+	}
+	if _, ok := r.Object(o, "p.", "x"); ok || r.Err == nil || r.Err.Error() != "test: answer field p.x: not an object" {
+		t.Errorf("Object([]) = ok %v, err %v; want the failure", ok, r.Err)
+	}
+}

@@ -256,16 +256,14 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 
 // parseObject reads a body that must be a JSON object, or null (nil).
 func parseObject(body []byte, buf jsonscan.Object) (jsonscan.Object, error) {
-	body = bytes.TrimSpace(body)
+	o, err := jsonscan.ParseObject(body, buf)
 	switch {
-	case !jsonscan.Valid(body):
+	case errors.Is(err, jsonscan.ErrNotJSON):
 		return nil, errNotJSON
-	case string(body) == "null":
-		return nil, nil
-	case body[0] != '{':
+	case err != nil:
 		return nil, errNotObject
 	}
-	return jsonscan.ObjectOf(body, buf), nil
+	return o, nil
 }
 
 func newReader() *jsonscan.Reader { return &jsonscan.Reader{Source: "reference"} }
@@ -303,22 +301,12 @@ func readKey(r *jsonscan.Reader, o jsonscan.Object, path string) platform.Key {
 // projectOf reads project_scope: {"all":{}}, or null, is every project ("");
 // {"single":{"project_id":"…"}} is that one.
 func projectOf(r *jsonscan.Reader, o jsonscan.Object, path string) string {
-	raw, ok := o.Get("project_scope")
-	if !ok || jsonscan.IsNull(raw) {
-		return ""
-	}
-	scope, ok := o.Sub("project_scope")
+	scope, ok := r.Object(o, path, "project_scope")
 	if !ok {
-		r.Fail(path+"project_scope", "not an object")
 		return ""
 	}
-	raw, ok = scope.Get("single")
-	if !ok || jsonscan.IsNull(raw) {
-		return ""
-	}
-	single, ok := scope.Sub("single")
+	single, ok := r.Object(scope, path+"project_scope.", "single")
 	if !ok {
-		r.Fail(path+"project_scope.single", "not an object")
 		return ""
 	}
 	return r.String(single, path+"project_scope.single.", "project_id")

@@ -12,7 +12,6 @@
 package sysevo
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -154,16 +153,8 @@ func (f *fields) fail(name, problem string) {
 // object without members, as json.Unmarshal reads it into a struct; ok is
 // false for anything else that is not an object, or not JSON.
 func parseObject(body []byte, buf jsonscan.Object) (o jsonscan.Object, ok bool) {
-	body = bytes.TrimSpace(body)
-	switch {
-	case !jsonscan.Valid(body):
-		return nil, false
-	case string(body) == "null":
-		return nil, true
-	case body[0] != '{':
-		return nil, false
-	}
-	return jsonscan.ObjectOf(body, buf), true
+	o, err := jsonscan.ParseObject(body, buf)
+	return o, err == nil
 }
 
 // id decodes an integer ID through platform.IntID, never through float64.
