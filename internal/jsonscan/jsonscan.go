@@ -213,7 +213,9 @@ func (s *Scanner) Members(fn func(name []byte) bool) (isObject bool) {
 			return true
 		}
 		s.space()
-		s.i++ // the colon
+		if s.i < len(s.b) { // a prefix may end before the colon
+			s.i++ // the colon
+		}
 		if !fn(name(raw)) {
 			return true
 		}

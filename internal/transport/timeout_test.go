@@ -139,32 +139,40 @@ func TestOwnClientBoundsBody(t *testing.T) {
 }
 
 // TestLateHeaders: an answer whose headers come after the attempt's
-// deadline is refused even when the watchdog has not yet canceled the
-// attempt (it wakes at the deadline, and a busy process may run it later).
-// The test holds the watchdog's lock from a slow dial until well after the
-// answer, so that only the check after the headers can refuse it; an empty
-// answer (204) as well as one with a body, under a watch and in a cohort.
+// deadline is refused even when its context has not yet been canceled: the
+// watchdog wakes at the deadline (and a busy process may run it later), a
+// cohort's context ends up to one window after it. Under a watch the test
+// holds the watchdog's lock from a slow dial until well after the answer;
+// in a cohort it widens the window to 500ms; either way only the check
+// after the headers can refuse the answer. An empty answer (204) as well
+// as one with a body.
 func TestLateHeaders(t *testing.T) {
 	for _, status := range []int{http.StatusNoContent, http.StatusOK} {
-		t.Run(http.StatusText(status), func(t *testing.T) {
-			t.Parallel()
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(status)
-				if status == http.StatusOK {
-					_, _ = w.Write([]byte(`{"id":"k1"}`))
+		for _, cohort := range []bool{false, true} {
+			t.Run(http.StatusText(status)+map[bool]string{false: "/watch", true: "/cohort"}[cohort], func(t *testing.T) {
+				t.Parallel()
+				ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					w.WriteHeader(status)
+					if status == http.StatusOK {
+						_, _ = w.Write([]byte(`{"id":"k1"}`))
+					}
+				}))
+				t.Cleanup(ts.Close)
+				tr := New(Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond})
+				ctx := t.Context()
+				if cohort {
+					ctx = context.Background()
+					tr.dog.window = 500 * time.Millisecond
 				}
-			}))
-			t.Cleanup(ts.Close)
-			tr := New(Config{BaseURL: ts.URL, RequestTimeout: 100 * time.Millisecond})
-			var d net.Dialer
-			tr.own.DisableKeepAlives = true // a dial for each of the two calls
-			tr.own.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-				tr.dog.mu.Lock()
-				time.AfterFunc(300*time.Millisecond, tr.dog.mu.Unlock)
-				time.Sleep(150 * time.Millisecond)
-				return d.DialContext(context.WithoutCancel(ctx), network, addr)
-			}
-			for _, ctx := range []context.Context{t.Context(), context.Background()} {
+				var d net.Dialer
+				tr.own.DialContext = func(dctx context.Context, network, addr string) (net.Conn, error) {
+					if !cohort {
+						tr.dog.mu.Lock()
+						time.AfterFunc(300*time.Millisecond, tr.dog.mu.Unlock)
+					}
+					time.Sleep(150 * time.Millisecond)
+					return d.DialContext(context.WithoutCancel(dctx), network, addr)
+				}
 				resp, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/k1"})
 				if err == nil {
 					resp.Release()
@@ -172,7 +180,7 @@ func TestLateHeaders(t *testing.T) {
 				if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "headers came after") {
 					t.Fatalf("headers after 150ms of a 100ms attempt: err = %v, want the late-headers error", err)
 				}
-			}
-		})
+			})
+		}
 	}
 }

@@ -458,9 +458,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
-		if w != nil && w.expired() {
-			// The watchdog's cancel, not the caller's: what a context
-			// with the attempt's deadline would have reported.
+		if t.timedOut(ctx, w, err) {
 			err = fmt.Errorf("%w: no answer within the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
 		}
 		return nil, err
@@ -485,7 +483,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
 	eof, err := readBody(buf, hresp.Body, limit)
-	if err != nil && w != nil && w.expired() {
+	if err != nil && t.timedOut(ctx, w, err) {
 		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
 	}
 	if err != nil {
@@ -513,6 +511,16 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		}
 	}
 	return resp, nil
+}
+
+// timedOut reports whether err is the end of an attempt that the watchdog
+// canceled: the attempt expired, the caller's context did not end, and err
+// is a context's (Canceled, or the cause, DeadlineExceeded), not a failure
+// of its own that happened to come as the deadline passed (a certificate,
+// a refused redirect), which keeps its own error and retry rule.
+func (t *Transport) timedOut(ctx context.Context, w *watch, err error) bool {
+	return w != nil && w.expired() && ctx.Err() == nil &&
+		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 
 // readBody appends r to buf until EOF (eof true) or until buf holds more

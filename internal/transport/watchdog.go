@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,18 +25,20 @@ const watchIdle = 100 * time.Millisecond
 // (watch). An attempt whose caller's context cannot be canceled
 // (context.Background, or only values) needs no context of its own: it
 // joins the cohort of the attempts that started within the same window
-// (timeout/16, at most watchIdle), which share one context, canceled once
-// the window's last deadline has passed. A cohort's attempts are so bounded
-// by their timeout plus at most one window; net/http's per-request child
-// context registers with the cohort's as with any context.WithCancel
-// parent, so the attempt costs one small allocation instead of five.
+// (timeout/16, at most watchIdle), which share one context with the
+// window's last deadline (one timer a window, not one an attempt). A
+// cohort's attempts are so bounded by their timeout plus at most one
+// window; net/http's per-request child context registers with the
+// cohort's as with any context.WithCancel parent, so the attempt costs one
+// small allocation instead of five.
 //
-// One goroutine sleeps until the next deadline (at most watchIdle), cancels
-// what is due, and returns when it wakes to find nothing in flight; the
-// next attempt starts it again. So a client that is not in use holds no
-// goroutine for more than watchIdle (a test's leak check sees none), and
-// one in steady use pays for a goroutine start and a wakeup a few times a
-// second.
+// One goroutine sleeps until the next deadline (at most watchIdle; an
+// earlier deadline kicks it awake), cancels the watches that are due, lets
+// go of the cohorts nobody is in, and returns when it wakes to find
+// nothing in flight; the next attempt starts it again. So a client that is
+// not in use holds no goroutine for more than watchIdle (a test's leak
+// check sees none), and one in steady use pays for a goroutine start and a
+// wakeup a few times a second.
 type watchdog struct {
 	timeout time.Duration
 	window  time.Duration // of a cohort
@@ -43,7 +46,12 @@ type watchdog struct {
 	head    watch     // the list's sentinel: head.next is the oldest watch
 	cohorts []*cohort // oldest first; the last one may still be joined
 	running bool      // a goroutine is watching
-	idle    sync.Pool // *watch
+	// nextWake is when the sleeping goroutine wakes; a deadline before it
+	// (a watch behind a cohort's later deadline, a timeout shorter than
+	// watchIdle) kicks it awake.
+	nextWake time.Time
+	kick     chan struct{}
+	idle     sync.Pool // *watch
 }
 
 // watch is one attempt: in the watchdog's list (cancel set), or in a
@@ -51,13 +59,16 @@ type watchdog struct {
 type watch struct {
 	prev, next *watch
 	deadline   time.Time
-	cancel     context.CancelFunc
+	cancel     context.CancelCauseFunc
 	fired      atomic.Bool // the watchdog canceled the attempt's own context
 	c          *cohort
 }
 
-// cohort is the context shared by the attempts that started in one window.
-// inFlight is guarded by the watchdog's mu.
+// cohort is the context shared by the attempts that started in one window:
+// a context.WithDeadline of the window's last deadline, one timer a
+// window, so that the context reports a deadline and, once it has passed,
+// context.DeadlineExceeded, as the context contract asks. inFlight is
+// guarded by the watchdog's mu.
 type cohort struct {
 	ctx      context.Context
 	cancel   context.CancelFunc
@@ -67,7 +78,7 @@ type cohort struct {
 }
 
 func newWatchdog(timeout time.Duration) *watchdog {
-	g := &watchdog{timeout: timeout, window: min(timeout/16, watchIdle)}
+	g := &watchdog{timeout: timeout, window: min(timeout/16, watchIdle), kick: make(chan struct{}, 1)}
 	g.head.prev, g.head.next = &g.head, &g.head
 	return g
 }
@@ -86,20 +97,32 @@ func (g *watchdog) start(ctx context.Context, now time.Time) (context.Context, *
 		g.mu.Lock()
 		c := g.cohortAt(now)
 		c.inFlight++
-		g.wake()
+		g.wake(c.deadline)
 		g.mu.Unlock()
 		w.c = c
-		return &cohortCtx{Context: ctx, cohort: c.ctx, deadline: w.deadline}, w
+		return &cohortCtx{Context: ctx, cohort: c.ctx}, w
 	}
-	actx, cancel := context.WithCancel(ctx)
+	actx, cancel := context.WithCancelCause(ctx)
 	w.cancel = cancel
 	g.mu.Lock()
+	// Keep the list in deadline order: an attempt that read the clock
+	// before one listed ahead of it waits for that one's deadline, a few
+	// nanoseconds more, never less.
+	if tail := g.head.prev; tail != &g.head && w.deadline.Before(tail.deadline) {
+		w.deadline = tail.deadline
+	}
 	w.prev, w.next = g.head.prev, &g.head
 	w.prev.next, g.head.prev = w, w
-	g.wake()
+	g.wake(w.deadline)
 	g.mu.Unlock()
 	return actx, w
 }
+
+// errAttemptTimeout is the cause of a watched attempt's cancellation, which
+// net/http reports (context.Cause) for a request it ends: the attempt's
+// context carries no deadline of its own, a timer being what the watchdog
+// saves, so its Err is context.Canceled and its cause says why.
+var errAttemptTimeout = fmt.Errorf("%w: the attempt's timeout passed", context.DeadlineExceeded)
 
 // cohortAt returns the cohort an attempt starting at now joins, opening
 // one when the last one's window has closed. mu is held.
@@ -107,17 +130,25 @@ func (g *watchdog) cohortAt(now time.Time) *cohort {
 	if n := len(g.cohorts); n > 0 && now.Sub(g.cohorts[n-1].opened) < g.window {
 		return g.cohorts[n-1]
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	c := &cohort{ctx: ctx, cancel: cancel, opened: now, deadline: now.Add(g.window + g.timeout)}
+	deadline := now.Add(g.window + g.timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	c := &cohort{ctx: ctx, cancel: cancel, opened: now, deadline: deadline}
 	g.cohorts = append(g.cohorts, c)
 	return c
 }
 
-// wake starts the goroutine unless it runs. mu is held.
-func (g *watchdog) wake() {
-	if !g.running {
+// wake starts the goroutine unless it runs, or wakes it early when
+// deadline comes before it would wake. mu is held.
+func (g *watchdog) wake(deadline time.Time) {
+	switch {
+	case !g.running:
 		g.running = true
 		go g.run()
+	case deadline.Before(g.nextWake):
+		select {
+		case g.kick <- struct{}{}:
+		default: // a kick is pending already
+		}
 	}
 }
 
@@ -132,7 +163,7 @@ func (g *watchdog) stop(w *watch) {
 	}
 	g.mu.Unlock()
 	if w.cancel != nil {
-		w.cancel()
+		w.cancel(nil) // over: context.Canceled, which nobody reads now
 	}
 	*w = watch{}
 	g.idle.Put(w)
@@ -154,7 +185,8 @@ func (w *watch) unlink() {
 // returns when nothing is left.
 func (g *watchdog) run() {
 	var timer *time.Timer
-	var due []context.CancelFunc
+	var due []context.CancelCauseFunc
+	var dueCohorts []context.CancelFunc
 	for {
 		g.mu.Lock()
 		now := time.Now()
@@ -163,11 +195,16 @@ func (g *watchdog) run() {
 			w.fired.Store(true)
 			due = append(due, w.cancel)
 		}
+		// A cohort past its deadline is dropped: its own timer ends its
+		// context with context.DeadlineExceeded (a cancel here could come
+		// first and say Canceled). One nobody is in is let go early.
 		kept := g.cohorts[:0]
 		for _, c := range g.cohorts {
-			if c.inFlight == 0 || !now.Before(c.deadline) {
-				due = append(due, c.cancel)
-			} else {
+			switch {
+			case !now.Before(c.deadline):
+			case c.inFlight == 0:
+				dueCohorts = append(dueCohorts, c.cancel)
+			default:
 				kept = append(kept, c)
 			}
 		}
@@ -184,12 +221,18 @@ func (g *watchdog) run() {
 		if empty {
 			g.running = false
 		}
+		g.nextWake = now.Add(wait)
 		g.mu.Unlock()
 		for i, cancel := range due {
-			cancel()
+			cancel(errAttemptTimeout)
 			due[i] = nil
 		}
 		due = due[:0]
+		for i, cancel := range dueCohorts {
+			cancel()
+			dueCohorts[i] = nil
+		}
+		dueCohorts = dueCohorts[:0]
 		if empty {
 			if timer != nil {
 				timer.Stop()
@@ -201,13 +244,17 @@ func (g *watchdog) run() {
 		} else {
 			timer.Reset(wait)
 		}
-		<-timer.C
+		select {
+		case <-timer.C:
+		case <-g.kick:
+			timer.Stop() // since Go 1.23 a stopped timer's channel holds nothing stale
+		}
 	}
 }
 
 // cohortCtx is the context of an attempt in a cohort: the caller's values,
-// the cohort's cancellation, the attempt's own deadline. The cohort's
-// context holds no values, so the only key it answers is the context
+// the cohort's deadline and cancellation. The cohort's context holds no
+// values, so the only key it answers is the context
 // package's own, with which a child finds its parent's cancelCtx: a child
 // of a cohortCtx (net/http makes one per request) then registers with the
 // cohort's context as with a parent made by context.WithCancel, without
@@ -215,10 +262,9 @@ func (g *watchdog) run() {
 type cohortCtx struct {
 	context.Context // the caller's, which cannot be canceled
 	cohort          context.Context
-	deadline        time.Time
 }
 
-func (c *cohortCtx) Deadline() (time.Time, bool) { return c.deadline, true }
+func (c *cohortCtx) Deadline() (time.Time, bool) { return c.cohort.Deadline() }
 func (c *cohortCtx) Done() <-chan struct{}       { return c.cohort.Done() }
 func (c *cohortCtx) Err() error                  { return c.cohort.Err() }
 

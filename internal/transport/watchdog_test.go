@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -93,9 +94,9 @@ func waitDone(t *testing.T, ctx context.Context) {
 type ctxKey struct{}
 
 // Attempts whose caller's context cannot be canceled share the context of
-// their window's cohort: it carries each caller's values and the attempt's
-// own deadline, is canceled after the window's last deadline and not
-// before the attempt's own, and a cohort nobody is in is let go.
+// their window's cohort: it carries each caller's values and the window's
+// last deadline, ends then with context.DeadlineExceeded (not before the
+// attempt's own deadline), and a cohort nobody is in is let go.
 func TestWatchdogCohort(t *testing.T) {
 	const timeout = 80 * time.Millisecond // a window of 5ms
 	g := newWatchdog(timeout)
@@ -111,8 +112,9 @@ func TestWatchdogCohort(t *testing.T) {
 	if ctx2.Value(ctxKey{}) != nil {
 		t.Error("one caller's value reached another's attempt")
 	}
-	if dl, ok := ctx2.Deadline(); !ok || !dl.Equal(now.Add(time.Millisecond+timeout)) {
-		t.Errorf("Deadline = %v, %v; want the attempt's own", dl, ok)
+	// The deadline is the cohort's: the last of its window's.
+	if dl, ok := ctx2.Deadline(); !ok || !dl.Equal(now.Add(g.window+timeout)) {
+		t.Errorf("Deadline = %v, %v; want the window's last", dl, ok)
 	}
 	// A child registers with the cohort's context as with a WithCancel
 	// parent, at the same cost: no goroutine (which would cost more).
@@ -135,15 +137,24 @@ func TestWatchdogCohort(t *testing.T) {
 	if since := time.Since(now); since < timeout || !w1.expired() || !w2.expired() {
 		t.Errorf("after %v: expired %v, %v; want both, after at least %v", since, w1.expired(), w2.expired(), timeout)
 	}
+	if !errors.Is(ctx1.Err(), context.DeadlineExceeded) {
+		t.Errorf("Err = %v, want context.DeadlineExceeded", ctx1.Err())
+	}
 	g.stop(w1)
 	g.stop(w2)
-	// The third attempt stops in time: its cohort, empty, is let go
-	// without expiring it, and the goroutine ends.
-	c3 := w3.c
 	g.stop(w3)
 	waitIdle(t, g)
-	if c3.ctx.Err() == nil {
-		t.Error("an empty cohort's context was not released")
+}
+
+// A cohort nobody is in any more is let go at the watchdog's next wake,
+// long before its deadline, and the goroutine ends.
+func TestWatchdogCohortReleased(t *testing.T) {
+	g := newWatchdog(time.Minute)
+	ctx, w := g.start(context.Background(), time.Now())
+	g.stop(w)
+	waitIdle(t, g)
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		t.Errorf("Err = %v after the last attempt stopped, want context.Canceled (released)", ctx.Err())
 	}
 }
 
@@ -160,5 +171,29 @@ func waitIdle(t *testing.T, g *watchdog) {
 		if time.Since(start) > 5*time.Second {
 			t.Fatal("the watchdog's goroutine still runs with nothing in flight")
 		}
+	}
+}
+
+// A watched attempt whose deadline comes before the goroutine would wake
+// (asleep towards a cohort's later deadline) wakes it: the attempt ends at
+// its own deadline, not the cohort's.
+func TestWatchdogKick(t *testing.T) {
+	g := newWatchdog(40 * time.Millisecond)
+	g.window = 50 * time.Millisecond // the cohort ends at 90ms
+	now := time.Now()
+	cctx, cw := g.start(context.Background(), now)
+	defer g.stop(cw)
+	time.Sleep(5 * time.Millisecond) // the goroutine is asleep towards 90ms
+	wctx, ww := g.start(t.Context(), now)
+	defer g.stop(ww)
+	waitDone(t, wctx)
+	if since := time.Since(now); since >= 85*time.Millisecond {
+		t.Errorf("the watched attempt ended after %v, want about its 40ms", since)
+	}
+	if cctx.Err() != nil && time.Since(now) < 90*time.Millisecond {
+		t.Error("the cohort ended before its deadline")
+	}
+	if !errors.Is(context.Cause(wctx), context.DeadlineExceeded) {
+		t.Errorf("cause = %v, want one wrapping context.DeadlineExceeded", context.Cause(wctx))
 	}
 }
