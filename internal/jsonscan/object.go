@@ -106,6 +106,8 @@ type FieldError struct {
 	Problem string
 }
 
+// Error reads "<source>: answer field <field>: <problem>", or "<source>:
+// answer <problem>" for the whole answer.
 func (e *FieldError) Error() string {
 	if e.Field == "" {
 		return e.Source + ": answer " + e.Problem

@@ -325,7 +325,6 @@ func decodeCreated(o jsonscan.Object) (platform.Result, error) {
 	case r.String(o, "", "id") == "":
 		return res, errNoID
 	}
-	r.Err = nil // a "key" of another type is errNoSecret, not this
 	res.Key = readKey(r, o, "")
 	return res, r.Err
 }

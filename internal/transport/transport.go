@@ -458,7 +458,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
-		if t.timedOut(ctx, w, err) {
+		if timedOut(ctx, w, err) {
 			err = fmt.Errorf("%w: no answer within the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
 		}
 		return nil, err
@@ -483,7 +483,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
 	eof, err := readBody(buf, hresp.Body, limit)
-	if err != nil && t.timedOut(ctx, w, err) {
+	if err != nil && timedOut(ctx, w, err) {
 		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
 	}
 	if err != nil {
@@ -518,7 +518,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 // is a context's (Canceled, or the cause, DeadlineExceeded), not a failure
 // of its own that happened to come as the deadline passed (a certificate,
 // a refused redirect), which keeps its own error and retry rule.
-func (t *Transport) timedOut(ctx context.Context, w *watch, err error) bool {
+func timedOut(ctx context.Context, w *watch, err error) bool {
 	return w != nil && w.expired() && ctx.Err() == nil &&
 		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }

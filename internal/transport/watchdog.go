@@ -32,8 +32,8 @@ const watchIdle = 100 * time.Millisecond
 // cohort's as with any context.WithCancel parent, so the attempt costs one
 // small allocation instead of five.
 //
-// One goroutine sleeps until the next deadline (at most watchIdle; an
-// earlier deadline kicks it awake), cancels the watches that are due, lets
+// One goroutine sleeps until the oldest watch's deadline (at most
+// watchIdle; an earlier deadline kicks it awake), cancels the watches that are due, lets
 // go of the cohorts nobody is in, and returns when it wakes to find
 // nothing in flight; the next attempt starts it again. So a client that is
 // not in use holds no goroutine for more than watchIdle (a test's leak
@@ -46,9 +46,8 @@ type watchdog struct {
 	head    watch     // the list's sentinel: head.next is the oldest watch
 	cohorts []*cohort // oldest first; the last one may still be joined
 	running bool      // a goroutine is watching
-	// nextWake is when the sleeping goroutine wakes; a deadline before it
-	// (a watch behind a cohort's later deadline, a timeout shorter than
-	// watchIdle) kicks it awake.
+	// nextWake is when the sleeping goroutine wakes; a watch's deadline
+	// before it (a timeout shorter than watchIdle) kicks it awake.
 	nextWake time.Time
 	kick     chan struct{}
 	idle     sync.Pool // *watch
@@ -97,7 +96,7 @@ func (g *watchdog) start(ctx context.Context, now time.Time) (context.Context, *
 		g.mu.Lock()
 		c := g.cohortAt(now)
 		c.inFlight++
-		g.wake(c.deadline)
+		g.ensureRunning() // the cohort's own timer ends it: no early wake
 		g.mu.Unlock()
 		w.c = c
 		return &cohortCtx{Context: ctx, cohort: c.ctx}, w
@@ -137,14 +136,22 @@ func (g *watchdog) cohortAt(now time.Time) *cohort {
 	return c
 }
 
-// wake starts the goroutine unless it runs, or wakes it early when
-// deadline comes before it would wake. mu is held.
-func (g *watchdog) wake(deadline time.Time) {
-	switch {
-	case !g.running:
+// ensureRunning starts the goroutine unless it runs. mu is held.
+func (g *watchdog) ensureRunning() {
+	if !g.running {
 		g.running = true
 		go g.run()
-	case deadline.Before(g.nextWake):
+	}
+}
+
+// wake starts the goroutine unless it runs, or wakes it early when a
+// watch's deadline comes before it would wake. mu is held.
+func (g *watchdog) wake(deadline time.Time) {
+	if !g.running {
+		g.ensureRunning()
+		return
+	}
+	if deadline.Before(g.nextWake) {
 		select {
 		case g.kick <- struct{}{}:
 		default: // a kick is pending already
@@ -179,10 +186,11 @@ func (w *watch) unlink() {
 	w.prev, w.next = nil, nil
 }
 
-// run cancels the watches whose deadline has passed, oldest first, and the
-// cohorts past their deadline or with no attempt left in them, then sleeps
-// until the next deadline or for watchIdle, whichever comes first; it
-// returns when nothing is left.
+// run cancels the watches whose deadline has passed, oldest first, drops
+// the cohorts past their deadline (their own timers end them) and lets go
+// of those with no attempt left, then sleeps until the next watch's
+// deadline or for watchIdle, whichever comes first; it returns when
+// nothing is left.
 func (g *watchdog) run() {
 	var timer *time.Timer
 	var due []context.CancelCauseFunc
@@ -213,9 +221,6 @@ func (g *watchdog) run() {
 		wait := watchIdle
 		if w := g.head.next; w != &g.head {
 			wait = min(wait, w.deadline.Sub(now))
-		}
-		if len(g.cohorts) > 0 {
-			wait = min(wait, g.cohorts[0].deadline.Sub(now))
 		}
 		empty := g.head.next == &g.head && len(g.cohorts) == 0
 		if empty {

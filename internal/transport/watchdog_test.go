@@ -175,15 +175,15 @@ func waitIdle(t *testing.T, g *watchdog) {
 }
 
 // A watched attempt whose deadline comes before the goroutine would wake
-// (asleep towards a cohort's later deadline) wakes it: the attempt ends at
-// its own deadline, not the cohort's.
+// (asleep for watchIdle, with only a cohort to look after) wakes it: the
+// attempt ends at its own deadline.
 func TestWatchdogKick(t *testing.T) {
 	g := newWatchdog(40 * time.Millisecond)
 	g.window = 50 * time.Millisecond // the cohort ends at 90ms
 	now := time.Now()
 	cctx, cw := g.start(context.Background(), now)
 	defer g.stop(cw)
-	time.Sleep(5 * time.Millisecond) // the goroutine is asleep towards 90ms
+	time.Sleep(5 * time.Millisecond) // the goroutine is asleep until 100ms
 	wctx, ww := g.start(t.Context(), now)
 	defer g.stop(ww)
 	waitDone(t, wctx)
