@@ -82,6 +82,15 @@ type Transport struct {
 	accept   []string
 	ua       []string
 	json     []string
+	// fixed are the request headers of an attempt through direct with no
+	// Idempotency-Key, without and with a body, built once with direct
+	// and sent as they are, shared read-only, where a
+	// header map per attempt costs an allocation and four insertions:
+	// net/http's Client and Transport read a request's Header and copy it
+	// before any change (redirects, credentials in the URL), and direct
+	// has no hook of anyone else's (CheckRedirect, RoundTripper) that could
+	// write to it. Any other attempt gets headers of its own.
+	fixed [2]http.Header
 	// own is the pooled transport of the client New made when Config had
 	// none, and direct a private client over it that carries the redirect
 	// policy: while hc is as New made it, attempts send through direct,
@@ -117,8 +126,28 @@ func New(cfg Config) *Transport {
 		t.own = ownTransport()
 		t.hc = &http.Client{Transport: t.own}
 		t.direct = &http.Client{Transport: t.own, CheckRedirect: t.redirect}
+		for body := range t.fixed {
+			t.fixed[body] = make(http.Header, 4)
+			t.header("", body == 1, t.fixed[body])
+		}
 	}
 	return t
+}
+
+// header puts into h the headers of an attempt: with a body or not, with
+// an Idempotency-Key if one is given.
+func (t *Transport) header(idempotencyKey string, body bool, h http.Header) {
+	if idempotencyKey != "" {
+		h["Idempotency-Key"] = []string{idempotencyKey}
+	}
+	if t.cfg.AuthHeader != "" {
+		h[t.cfg.AuthHeader] = t.auth
+	}
+	h["Accept"] = t.accept
+	h["User-Agent"] = t.ua
+	if body {
+		h["Content-Type"] = t.json
+	}
 }
 
 // ownTransport is cleanhttp's pooled transport with
@@ -424,12 +453,11 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	c := t.sender()
 	defer t.release(c)
 	actx := ctx
-	var w *watch // nil: no watch, the caller's deadline comes first
+	var gd guard // zero: no watch, the caller's deadline comes first
 	if t.dog != nil {
-		now := time.Now()
-		if dl, ok := ctx.Deadline(); !ok || dl.Sub(now) > t.dog.timeout {
-			actx, w = t.dog.start(ctx, now)
-			defer t.dog.stop(w)
+		if dl, ok := ctx.Deadline(); !ok || time.Until(dl) > t.dog.timeout {
+			actx, gd = t.dog.start(ctx, t.dog.now())
+			defer t.dog.stop(gd)
 		}
 	}
 	var body io.Reader
@@ -440,17 +468,12 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	if err != nil {
 		return nil, err
 	}
-	h := hreq.Header
-	if req.IdempotencyKey != "" {
-		h["Idempotency-Key"] = []string{req.IdempotencyKey}
-	}
-	if t.cfg.AuthHeader != "" {
-		h[t.cfg.AuthHeader] = t.auth
-	}
-	h["Accept"] = t.accept
-	h["User-Agent"] = t.ua
-	if req.Body != nil {
-		h["Content-Type"] = t.json
+	if c == t.direct && req.IdempotencyKey == "" {
+		hreq.Header = t.fixed[btoi(req.Body != nil)]
+	} else {
+		// Into the map NewRequest made: a copy of fixed (maps.Clone)
+		// would cost an allocation more.
+		t.header(req.IdempotencyKey, req.Body != nil, hreq.Header)
 	}
 	hresp, err := c.Do(hreq)
 	if err != nil {
@@ -458,7 +481,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		if hresp != nil { // Do returns both only when CheckRedirect refused
 			err = &refusedRedirect{err}
 		}
-		if timedOut(ctx, w, err) {
+		if timedOut(ctx, gd, err) {
 			err = fmt.Errorf("%w: no answer within the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
 		}
 		return nil, err
@@ -466,7 +489,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	defer hresp.Body.Close()
 	// The watchdog wakes at the deadline, not before it: headers that came
 	// in between are late all the same.
-	if w != nil && !time.Now().Before(w.deadline) {
+	if gd != (guard{}) && t.dog.now() >= gd.deadline {
 		return nil, fmt.Errorf("%w: the answer's headers came after the attempt's timeout of %v", context.DeadlineExceeded, t.dog.timeout)
 	}
 	ok := hresp.StatusCode >= 200 && hresp.StatusCode <= 299
@@ -483,7 +506,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 		buf.Grow(int(n) + 1) // the byte over lets the read that meets EOF go without growing
 	}
 	eof, err := readBody(buf, hresp.Body, limit)
-	if err != nil && timedOut(ctx, w, err) {
+	if err != nil && timedOut(ctx, gd, err) {
 		err = fmt.Errorf("%w while reading the answer's body", context.DeadlineExceeded)
 	}
 	if err != nil {
@@ -513,13 +536,20 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	return resp, nil
 }
 
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // timedOut reports whether err is the end of an attempt that the watchdog
 // canceled: the attempt expired, the caller's context did not end, and err
 // is a context's (Canceled, or the cause, DeadlineExceeded), not a failure
 // of its own that happened to come as the deadline passed (a certificate,
 // a refused redirect), which keeps its own error and retry rule.
-func timedOut(ctx context.Context, w *watch, err error) bool {
-	return w != nil && w.expired() && ctx.Err() == nil &&
+func timedOut(ctx context.Context, gd guard, err error) bool {
+	return gd.expired() && ctx.Err() == nil &&
 		(errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded))
 }
 

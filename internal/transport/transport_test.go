@@ -327,8 +327,16 @@ func TestRedirectGuardCannotBeSwitchedOff(t *testing.T) {
 // Do sends the credential in the configured header, the headers of every
 // request, and the request's own headers (its Idempotency-Key) unchanged on
 // every attempt, with the same body. It mints nothing itself: a request
-// without an Idempotency-Key goes without one.
+// without an Idempotency-Key goes without one, before and after one with
+// a key. Through a caller's client and through the transport's own, whose
+// attempts share one header map.
 func TestDoHeaders(t *testing.T) {
+	for _, own := range []bool{false, true} {
+		t.Run(map[bool]string{false: "callers", true: "own"}[own], func(t *testing.T) { testDoHeaders(t, own) })
+	}
+}
+
+func testDoHeaders(t *testing.T, own bool) {
 	type seen struct {
 		header http.Header
 		body   string
@@ -347,10 +355,17 @@ func TestDoHeaders(t *testing.T) {
 		_, _ = io.WriteString(w, "{}")
 	}))
 	defer srv.Close()
+	var hc *http.Client
+	if !own {
+		hc = srv.Client()
+	}
 	tr := New(Config{
-		HTTPClient: srv.Client(), BaseURL: srv.URL + "/v1", AuthHeader: "X-Api-Key", AuthValue: "cred", UserAgent: "apikeys-go/test",
+		HTTPClient: hc, BaseURL: srv.URL + "/v1", AuthHeader: "X-Api-Key", AuthValue: "cred", UserAgent: "apikeys-go/test",
 		MaxRetries: 2, MinRetryDelay: time.Millisecond, MaxRetryDelay: time.Millisecond,
 	})
+	if (tr.own != nil) != own {
+		t.Fatalf("own transport: %v, want %v", tr.own != nil, own)
+	}
 	ctx := context.Background()
 	resp, err := tr.Do(ctx, platform.Request{Method: http.MethodGet, Path: "/a"})
 	if err != nil || resp.StatusCode != 200 || resp.Attempts != 1 || string(resp.Body) != "{}" {
@@ -387,6 +402,16 @@ func TestDoHeaders(t *testing.T) {
 		first.body != `{"a":1}` || second.body != first.body ||
 		first.header.Get("Content-Type") != "application/json" || second.header.Get("X-Api-Key") != "cred" {
 		t.Errorf("attempts differ or lost the key: %+v then %+v", first, second)
+	}
+	// The key stayed with its request.
+	posts = 1
+	resp, err = tr.Do(ctx, platform.Request{Method: http.MethodPost, Path: "/p", Body: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Release()
+	if g := <-got; g.header.Get("Idempotency-Key") != "" || g.header.Get("Content-Type") != "application/json" {
+		t.Errorf("the next mutation: Idempotency-Key %q, Content-Type %q", g.header.Get("Idempotency-Key"), g.header.Get("Content-Type"))
 	}
 }
 
