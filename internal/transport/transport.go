@@ -91,6 +91,7 @@ type Transport struct {
 	// has no hook of anyone else's (CheckRedirect, RoundTripper) that could
 	// write to it. Any other attempt gets headers of its own.
 	fixed [2]http.Header
+	url   requestURL
 	// own is the pooled transport of the client New made when Config had
 	// none, and direct a private client over it that carries the redirect
 	// policy: while hc is as New made it, attempts send through direct,
@@ -119,6 +120,7 @@ func New(cfg Config) *Transport {
 		ua: []string{cfg.UserAgent}, json: []string{"application/json"},
 	}
 	t.redirect = t.checkRedirect
+	t.url = newRequestURL(cfg.BaseURL)
 	if cfg.RequestTimeout > 0 {
 		t.dog = newWatchdog(cfg.RequestTimeout)
 	}
@@ -312,10 +314,6 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 	if err := ctx.Err(); err != nil {
 		return nil, &Error{Err: err, Unsent: true}
 	}
-	target := t.cfg.BaseURL + req.Path
-	if req.RawQuery != "" {
-		target += "?" + req.RawQuery
-	}
 	var (
 		bo     *backoff.ExponentialBackOff // made on the first retry only
 		paid   float64                     // what the retry now in flight cost the budget
@@ -326,7 +324,7 @@ func (t *Transport) Do(ctx context.Context, req platform.Request) (*Response, er
 		if t.cfg.Logger != nil {
 			start = time.Now()
 		}
-		resp, err := t.attempt(ctx, req, target)
+		resp, err := t.attempt(ctx, req)
 		unsent = unsent && (err != nil && surelyUnsent(err) ||
 			resp != nil && resp.StatusCode == http.StatusTooManyRequests)
 		if t.cfg.Logger != nil {
@@ -449,7 +447,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // bounds connecting, the wait for the headers, reading the body and
 // draining it, on any http.Client. A timed-out attempt's error wraps
 // context.DeadlineExceeded.
-func (t *Transport) attempt(ctx context.Context, req platform.Request, target string) (*Response, error) {
+func (t *Transport) attempt(ctx context.Context, req platform.Request) (*Response, error) {
 	c := t.sender()
 	defer t.release(c)
 	actx := ctx
@@ -464,7 +462,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request, target st
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
-	hreq, err := http.NewRequestWithContext(actx, req.Method, target, body)
+	hreq, err := t.url.newRequest(actx, req.Method, t.cfg.BaseURL, req.Path, req.RawQuery, body)
 	if err != nil {
 		return nil, err
 	}
