@@ -214,7 +214,7 @@ type exchange struct {
 // whose answer decodes only in part returns what decoded with the error.
 func (c *Client) run(ctx context.Context, op *platform.Operation) (exchange, error) {
 	op.OrgID = c.orgID
-	req, err := c.mapping.Encode(op)
+	req, err := c.mapping.Encode(*op)
 	if err != nil {
 		return exchange{}, c.encodeErr(op, err)
 	}
@@ -237,7 +237,7 @@ func (c *Client) run(ctx context.Context, op *platform.Operation) (exchange, err
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return ex, c.apiError(op, resp, resp.StatusCode)
 	}
-	ex.res, err = c.mapping.Decode(op, resp.Answer())
+	ex.res, err = c.mapping.Decode(*op, resp.Answer())
 	if err == nil {
 		return ex, nil
 	}
@@ -284,7 +284,7 @@ func (c *Client) apiError(op *platform.Operation, resp *transport.Response, stat
 		Body: c.scrub.Cut(resp.Body, transport.MaxErrorBody),
 	}
 	if status < 200 || status > 299 {
-		c.fill(e, c.mapping.DecodeError(op, resp.Answer()))
+		c.fill(e, c.mapping.DecodeError(*op, resp.Answer()))
 	}
 	// Where the path carries the organization, a wrong one and a missing key
 	// get the same 404: without a word on it, a typo in the organization

@@ -101,7 +101,7 @@ var actionPaths = map[string]bool{
 // Encode builds the request for op. Every ID is path-escaped. Nothing
 // carries an Idempotency-Key: Aitronos documents none, so a create is
 // retried only when it surely was not sent.
-func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
+func (Mapping) Encode(op platform.Operation) (platform.Request, error) {
 	if op.OrgID == "" {
 		return platform.Request{}, errors.New("aitronos: an organization is required")
 	}

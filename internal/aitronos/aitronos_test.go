@@ -200,7 +200,7 @@ func TestEncode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := m.Encode(&tt.op)
+			got, err := m.Encode(tt.op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}
@@ -225,8 +225,8 @@ func TestEncodeDeterministic(t *testing.T) {
 	utc := time.Date(2030, 5, 6, 7, 8, 9, 0, time.UTC)
 	local := utc.In(time.FixedZone("X", -7*3600))
 	var m aitronos.Mapping
-	a, err1 := m.Encode(&platform.Operation{Kind: platform.KindCreate, OrgID: "o", Create: &platform.CreateFields{Name: "n", ExpiresAt: &utc}})
-	b, err2 := m.Encode(&platform.Operation{Kind: platform.KindCreate, OrgID: "o", Create: &platform.CreateFields{Name: "n", ExpiresAt: &local}})
+	a, err1 := m.Encode(platform.Operation{Kind: platform.KindCreate, OrgID: "o", Create: &platform.CreateFields{Name: "n", ExpiresAt: &utc}})
+	b, err2 := m.Encode(platform.Operation{Kind: platform.KindCreate, OrgID: "o", Create: &platform.CreateFields{Name: "n", ExpiresAt: &local}})
 	if err1 != nil || err2 != nil || !bytes.Equal(a.Body, b.Body) {
 		t.Errorf("bodies differ: %s / %s (%v, %v)", a.Body, b.Body, err1, err2)
 	}
@@ -265,7 +265,7 @@ func TestEncodeRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req, err := m.Encode(&tt.op)
+			req, err := m.Encode(tt.op)
 			var u *platform.Unsupported
 			var iv *platform.Invalid
 			switch {
@@ -303,7 +303,7 @@ func TestEncodeErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if req, err := m.Encode(&tt.op); err == nil {
+			if req, err := m.Encode(tt.op); err == nil {
 				t.Errorf("Encode = %+v, want an error", req)
 			}
 		})
@@ -403,7 +403,7 @@ func TestDecodeOne(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := m.Decode(tt.op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
+			got, err := m.Decode(*tt.op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -448,7 +448,7 @@ func TestDecodeCreate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := m.Decode(op, &platform.Answer{Status: tt.status, Body: []byte(tt.body)})
+			got, err := m.Decode(*op, &platform.Answer{Status: tt.status, Body: []byte(tt.body)})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("Decode mismatch (-want +got):\n%s", diff)
 			}
@@ -501,7 +501,7 @@ func TestDecodeList(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := m.Decode(tt.op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
+			got, err := m.Decode(*tt.op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -538,7 +538,7 @@ func TestDecodeListErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := m.Decode(op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
+			got, err := m.Decode(*op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
 			}
@@ -585,7 +585,7 @@ func TestDecodeFailureEnvelope(t *testing.T) {
 		for _, op := range ops {
 			t.Run(tt.name+"/"+op.Action+string(rune('0'+op.Kind)), func(t *testing.T) {
 				t.Parallel()
-				got, err := m.Decode(op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
+				got, err := m.Decode(*op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
 				var pe *platform.Error
 				if !errors.As(err, &pe) {
 					t.Fatalf("err = %v, want *platform.Error", err)
@@ -608,7 +608,7 @@ func TestDecodeDelete(t *testing.T) {
 	op := &platform.Operation{Kind: platform.KindTransition, Action: "delete", OrgID: "o", KeyID: "k"}
 	var m aitronos.Mapping
 	for _, body := range []string{``, `{}`, `null`, `<html>`, `[1]`, keyObject(`"is_active":true`), `{"success":true,"id":"k"}`} {
-		got, err := m.Decode(op, &platform.Answer{Status: 200, Body: []byte(body)})
+		got, err := m.Decode(*op, &platform.Answer{Status: 200, Body: []byte(body)})
 		if err != nil || !cmp.Equal(platform.Result{}, got) {
 			t.Errorf("Decode(%q) = %+v, %v; want zero, nil", body, got, err)
 		}
@@ -643,7 +643,7 @@ func TestDecodeErrorsHoldNoBody(t *testing.T) {
 	var m aitronos.Mapping
 	for _, op := range ops {
 		for _, body := range bodies {
-			_, err := m.Decode(op, &platform.Answer{Status: 200, Body: []byte(body)})
+			_, err := m.Decode(*op, &platform.Answer{Status: 200, Body: []byte(body)})
 			if err != nil && (strings.Contains(err.Error(), mark) || strings.Contains(err.Error(), "123456789")) {
 				t.Errorf("Decode(%d, %q) error holds body bytes: %v", op.Kind, body, err)
 			}
@@ -683,7 +683,7 @@ func TestSecretsNeverInKey(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, _ := m.Decode(tt.op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
+			got, _ := m.Decode(*tt.op, &platform.Answer{Status: 200, Body: []byte(tt.body)})
 			if got.Secret != tt.wantSecret {
 				t.Errorf("Secret = %q, want %q", got.Secret, tt.wantSecret)
 			}
@@ -731,7 +731,7 @@ func TestDecodeErrorClasses(t *testing.T) {
 	op := &platform.Operation{Kind: platform.KindGet, OrgID: "o", KeyID: "k"}
 	for _, tt := range tests {
 		body := `{"success":false,"error":{"code":"` + tt.code + `","message":"m","status":404}}`
-		got := m.DecodeError(op, &platform.Answer{Status: 404, Body: []byte(body)})
+		got := m.DecodeError(*op, &platform.Answer{Status: 404, Body: []byte(body)})
 		want := platform.Error{Class: tt.want, Code: tt.code, Message: "m"}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("code %q mismatch (-want +got):\n%s", tt.code, diff)
@@ -768,7 +768,7 @@ func TestDecodeErrorLenient(t *testing.T) {
 	var m aitronos.Mapping
 	op := &platform.Operation{Kind: platform.KindGet, OrgID: "o", KeyID: "k"}
 	for _, tt := range tests {
-		got := m.DecodeError(op, &platform.Answer{Status: 422, Body: []byte(tt.body)})
+		got := m.DecodeError(*op, &platform.Answer{Status: 422, Body: []byte(tt.body)})
 		if diff := cmp.Diff(tt.want, got); diff != "" {
 			t.Errorf("%s: mismatch (-want +got):\n%s", tt.name, diff)
 		}
@@ -784,7 +784,7 @@ func TestDecodeErrorNotEnvelope(t *testing.T) {
 		`{"error":[1]}`, `{"success":true,"error":{"code":"API_KEY_NOT_FOUND"}}`, `{"success":false,"error":{"code":`,
 		`{"message":"Not Found"}`,
 	} {
-		if got := m.DecodeError(op, &platform.Answer{Status: 502, Body: []byte(body)}); !cmp.Equal(platform.Error{}, got) {
+		if got := m.DecodeError(*op, &platform.Answer{Status: 502, Body: []byte(body)}); !cmp.Equal(platform.Error{}, got) {
 			t.Errorf("DecodeError(%q) = %+v, want zero", body, got)
 		}
 	}
@@ -894,8 +894,8 @@ func FuzzDecode(f *testing.F) {
 			return false
 		}
 		for _, op := range ops {
-			res, err := m.Decode(op, &platform.Answer{Status: 200, Body: body})
-			_ = m.DecodeError(op, &platform.Answer{Status: 400, Body: body})
+			res, err := m.Decode(*op, &platform.Answer{Status: 200, Body: body})
+			_ = m.DecodeError(*op, &platform.Answer{Status: 400, Body: body})
 			if op.Kind != platform.KindCreate && res.Secret != "" {
 				t.Fatalf("op %d/%s: Secret set outside a create", op.Kind, op.Action)
 			}

@@ -201,7 +201,7 @@ func settle(action string, k *platform.Key, st keyStatus) {
 
 // Decode reads a 2xx answer. A {"success":false,…} body is the vendor's
 // failure envelope and returns a *platform.Error.
-func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+func (Mapping) Decode(op platform.Operation, a *platform.Answer) (platform.Result, error) {
 	var buf [16]jsonscan.Member // the top-level members: a key object has 11
 	o, perr := parseAnswer(a.Body, buf[:0])
 	if o != nil && isFailure(o) {
@@ -221,9 +221,9 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 	case platform.KindCreate:
 		return decodeCreate(o, secrets)
 	case platform.KindList:
-		return decodeList(op, o, secrets)
+		return decodeList(&op, o, secrets)
 	case platform.KindGet, platform.KindUpdate, platform.KindTransition:
-		return decodeOne(op, o, secrets)
+		return decodeOne(&op, o, secrets)
 	}
 	return platform.Result{}, errors.New("aitronos: unknown operation")
 }
@@ -372,7 +372,7 @@ func failureOf(o jsonscan.Object, secrets []string) *platform.Error {
 // envelope. Each field is read on its own: a details that is not an object
 // or a timestamp that does not parse is dropped, never the code. A body that
 // is not the envelope gives a zero Error and the HTTP status classifies it.
-func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
+func (Mapping) DecodeError(_ platform.Operation, a *platform.Answer) platform.Error {
 	var buf [16]jsonscan.Member
 	o, err := parseAnswer(a.Body, buf[:0])
 	if err != nil || o == nil {

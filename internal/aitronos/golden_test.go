@@ -97,7 +97,7 @@ func TestGoldenDecode(t *testing.T) {
 		t.Run(tt.file+"/"+tt.name, func(t *testing.T) {
 			t.Parallel()
 			body := readGolden(t, tt.file)
-			got, err := m.Decode(tt.op, &platform.Answer{Status: 200, Body: body})
+			got, err := m.Decode(*tt.op, &platform.Answer{Status: 200, Body: body})
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -131,12 +131,12 @@ func TestGoldenDecodeError(t *testing.T) {
 			t.Parallel()
 			body := readGolden(t, tt.file)
 			status := map[string]int{"error-400.json": 400, "error-404.json": 404}[tt.file]
-			got := m.DecodeError(transition(platform.ActionPause), &platform.Answer{Status: status, Body: body})
+			got := m.DecodeError(*transition(platform.ActionPause), &platform.Answer{Status: status, Body: body})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("DecodeError mismatch (-want +got):\n%s", diff)
 			}
 			// The same envelope in a 2xx is the failure it says, with its own status.
-			_, err := m.Decode(transition(platform.ActionPause), &platform.Answer{Status: 200, Body: body})
+			_, err := m.Decode(*transition(platform.ActionPause), &platform.Answer{Status: 200, Body: body})
 			var pe *platform.Error
 			if !errors.As(err, &pe) {
 				t.Fatalf("Decode of the envelope in a 2xx: err = %v, want *platform.Error", err)

@@ -75,10 +75,10 @@ const maxListBody = 64 << 20
 // Spec; the checks repeated here are the ones whose failure would send a
 // request that means something else (an empty key ID turns DELETE /{id} into
 // DELETE on the collection) or drop a setting silently.
-func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
+func (Mapping) Encode(op platform.Operation) (platform.Request, error) {
 	switch op.Kind {
 	case platform.KindCreate:
-		return encodeCreate(op)
+		return encodeCreate(&op)
 	case platform.KindList:
 		// No query: the vendor has no paging or filters.
 		return platform.Request{Method: http.MethodGet, Path: collection, Retry: platform.RetryAlways, MaxBody: maxListBody}, nil
@@ -167,7 +167,7 @@ func encodeCreate(op *platform.Operation) (platform.Request, error) {
 // Decode reads a 2xx answer to op. Every Confident AI answer is 200 with
 // "success"; one whose "success" is false is the failure envelope and
 // becomes a *platform.Error.
-func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+func (Mapping) Decode(op platform.Operation, a *platform.Answer) (platform.Result, error) {
 	env := readEnvelope(a.Body, op.Kind == platform.KindList)
 	if env.success != nil && !*env.success {
 		// The envelope has a message and no code. Its HTTP status (2xx) says
@@ -190,7 +190,7 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 			}
 			return platform.Result{}, nil
 		}
-		return decodeTransition(op, &env), nil
+		return decodeTransition(&op, &env), nil
 	}
 	return decodeOne(&env) // KindGet (and KindUpdate, which Encode refuses)
 }
@@ -262,7 +262,7 @@ func decodeList(env *envelope) (platform.Result, error) {
 // "deprecated":false}. The vendor has no machine codes, so Code and Class
 // stay empty and the HTTP status classifies; the message is kept as the
 // envelope has it. A body whose "error" is not a string is not the envelope.
-func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
+func (Mapping) DecodeError(_ platform.Operation, a *platform.Answer) platform.Error {
 	var m map[string]json.RawMessage
 	if json.Unmarshal(a.Body, &m) != nil {
 		return platform.Error{}

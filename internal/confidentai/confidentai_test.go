@@ -142,7 +142,7 @@ func TestEncode(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := confidentai.Mapping{}.Encode(&tc.op)
+			got, err := confidentai.Mapping{}.Encode(tc.op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}
@@ -207,7 +207,7 @@ func TestEncodeRefuses(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := confidentai.Mapping{}.Encode(&tc.op)
+			got, err := confidentai.Mapping{}.Encode(tc.op)
 			if diff := cmp.Diff(platform.Request{}, got); diff != "" {
 				t.Errorf("Encode request (-want +got):\n%s", diff)
 			}
@@ -263,7 +263,7 @@ func runDecode(t *testing.T, tests []decodeCase) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := confidentai.Mapping{}.Decode(&tc.op, &platform.Answer{Status: 200, Header: http.Header{}, Body: []byte(tc.body)})
+			got, err := confidentai.Mapping{}.Decode(tc.op, &platform.Answer{Status: 200, Header: http.Header{}, Body: []byte(tc.body)})
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Decode result (-want +got):\n%s", diff)
 			}
@@ -576,7 +576,7 @@ func TestDecodeListLarge(t *testing.T) {
 		fmt.Fprintf(&b, `{"id":%d,"name":"k%d","valid":%t,"value":"***************%06d","created_at":"2024-12-04T23:00:00.000Z","lastUsed":null}`, i+1, i, i%2 == 0, i)
 	}
 	b.WriteString(`]}}`)
-	got, err := confidentai.Mapping{}.Decode(&listOp, &platform.Answer{Status: 200, Body: []byte(b.String())})
+	got, err := confidentai.Mapping{}.Decode(listOp, &platform.Answer{Status: 200, Body: []byte(b.String())})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -748,7 +748,7 @@ func TestDecodeError(t *testing.T) {
 				t.Parallel()
 				// The same envelope whatever the operation.
 				for _, op := range []platform.Operation{getOp, listOp, createOp("x"), deleteOp("1")} {
-					got := confidentai.Mapping{}.DecodeError(&op, &platform.Answer{Status: status, Header: http.Header{}, Body: []byte(tc.body)})
+					got := confidentai.Mapping{}.DecodeError(op, &platform.Answer{Status: status, Header: http.Header{}, Body: []byte(tc.body)})
 					if diff := cmp.Diff(tc.want, got); diff != "" {
 						t.Errorf("DecodeError (-want +got):\n%s", diff)
 					}
@@ -763,7 +763,7 @@ func TestDecodeError(t *testing.T) {
 func TestDecodeTimesInUTC(t *testing.T) {
 	t.Parallel()
 	body := keyJSON(`"id":12,"created_at":"2024-12-05T00:00:00+01:00","lastUsed":"2024-12-05T10:15:00.000-05:00"`)
-	got, err := confidentai.Mapping{}.Decode(&getOp, &platform.Answer{Status: 200, Body: []byte(body)})
+	got, err := confidentai.Mapping{}.Decode(getOp, &platform.Answer{Status: 200, Body: []byte(body)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -132,8 +132,8 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
 		op := fuzzOps[int(which)%len(fuzzOps)]
 		a := &platform.Answer{Status: 200, Body: body}
-		res, err := m.Decode(&op, a)
-		e := m.DecodeError(&op, &platform.Answer{Status: 404, Body: body})
+		res, err := m.Decode(op, a)
+		e := m.DecodeError(op, &platform.Answer{Status: 404, Body: body})
 
 		// DecodeError: the message as the envelope has it, nothing more.
 		if e.Status != 0 || e.Class != platform.ClassNone || e.Code != "" || e.Details != nil || e.TraceID != "" {

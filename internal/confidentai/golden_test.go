@@ -149,7 +149,7 @@ func TestGoldenAnswers(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			body := readTestdata(t, name)
-			got, err := confidentai.Mapping{}.Decode(&tc.op, &platform.Answer{Status: 200, Body: body})
+			got, err := confidentai.Mapping{}.Decode(tc.op, &platform.Answer{Status: 200, Body: body})
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -169,7 +169,7 @@ func TestGoldenRequests(t *testing.T) {
 			if err := json.Compact(&want, readTestdata(t, name)); err != nil {
 				t.Fatal(err)
 			}
-			req, err := confidentai.Mapping{}.Encode(&op)
+			req, err := confidentai.Mapping{}.Encode(op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}
@@ -191,13 +191,13 @@ func TestGoldenErrors(t *testing.T) {
 	for name, want := range goldenErrors {
 		body := readTestdata(t, name)
 		for _, status := range []int{400, 401, 403, 404, 409, 422, 500, 503} {
-			got := confidentai.Mapping{}.DecodeError(&ops[1], &platform.Answer{Status: status, Body: body})
+			got := confidentai.Mapping{}.DecodeError(ops[1], &platform.Answer{Status: status, Body: body})
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("%s: DecodeError(%d) (-want +got):\n%s", name, status, diff)
 			}
 		}
 		for _, op := range ops {
-			res, err := confidentai.Mapping{}.Decode(&op, &platform.Answer{Status: 200, Body: body})
+			res, err := confidentai.Mapping{}.Decode(op, &platform.Answer{Status: 200, Body: body})
 			var pe *platform.Error
 			if !errors.As(err, &pe) {
 				t.Errorf("%s: Decode(kind %d %s) as 2xx: error %v, want a *platform.Error", name, op.Kind, op.Action, err)

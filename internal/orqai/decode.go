@@ -49,7 +49,7 @@ var (
 // a bare array is the older or the newer shape, see the package doc). A
 // member counts only under its exact name: the body is validated once and
 // walked with jsonscan, each member's value handed to its field's decoder.
-func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+func (Mapping) Decode(op platform.Operation, a *platform.Answer) (platform.Result, error) {
 	body := bytes.TrimSpace(a.Body)
 	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		// older: 200 {}; newer: 204 and no body. Only a failure matters.
@@ -66,9 +66,9 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 	case platform.KindCreate:
 		return decodeCreate(body)
 	case platform.KindList:
-		return decodeList(op, body)
+		return decodeList(&op, body)
 	}
-	return decodeOne(op, body)
+	return decodeOne(&op, body)
 }
 
 // errInvalidJSON is the whole error for a body that does not parse: the
@@ -746,7 +746,7 @@ var classes = map[string]platform.Class{
 // DecodeError reads a non-2xx answer's envelope; anything else is the zero
 // Error and the HTTP status classifies it. orq.ai documents no request-ID
 // header or trace ID.
-func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
+func (Mapping) DecodeError(_ platform.Operation, a *platform.Answer) platform.Error {
 	body := bytes.TrimSpace(a.Body)
 	var p probe
 	if len(body) == 0 || body[0] != '{' || !jsonscan.Valid(body) {

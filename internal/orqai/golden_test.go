@@ -96,7 +96,7 @@ func TestGoldenDecode(t *testing.T) {
 	for _, g := range goldenDecodes {
 		t.Run(g.file+"/"+kindName(&g.op), func(t *testing.T) {
 			body := readTestdata(t, g.file)
-			got, err := m.Decode(&g.op, &platform.Answer{Status: g.status, Header: http.Header{}, Body: body})
+			got, err := m.Decode(g.op, &platform.Answer{Status: g.status, Header: http.Header{}, Body: body})
 			if (err != nil) != g.wantErr {
 				t.Fatalf("Decode error = %v, want error %v", err, g.wantErr)
 			}
@@ -104,7 +104,7 @@ func TestGoldenDecode(t *testing.T) {
 				t.Errorf("Decode (-want +got):\n%s", diff)
 			}
 			// None of the vendor's answers is an error envelope.
-			if e := m.DecodeError(&g.op, &platform.Answer{Status: 400, Body: body}); !cmp.Equal(e, platform.Error{}) {
+			if e := m.DecodeError(g.op, &platform.Answer{Status: 400, Body: body}); !cmp.Equal(e, platform.Error{}) {
 				t.Errorf("DecodeError = %+v, want the zero Error", e)
 			}
 		})
@@ -163,7 +163,7 @@ func TestGoldenEncode(t *testing.T) {
 			for _, name := range g.notSent {
 				delete(want, name)
 			}
-			req, err := m.Encode(&g.op)
+			req, err := m.Encode(g.op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}

@@ -147,7 +147,7 @@ var (
 // Encode builds the request for op. IDs are path-escaped, never joined raw.
 // Nothing here sends an Idempotency-Key: orq.ai does not document one, so a
 // create is retried only when it surely was not sent.
-func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
+func (Mapping) Encode(op platform.Operation) (platform.Request, error) {
 	switch op.Kind {
 	case platform.KindCreate:
 		b, err := newCreateBody(op.Create)

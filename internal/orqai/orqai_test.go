@@ -218,7 +218,7 @@ func TestEncode(t *testing.T) {
 	m := Mapping{}
 	for _, c := range encodeCases() {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := m.Encode(&c.op)
+			got, err := m.Encode(c.op)
 			switch {
 			case c.anyErr:
 				if err == nil {
@@ -258,12 +258,12 @@ func TestEncodeDeterministic(t *testing.T) {
 	}
 	op := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{
 		Name: "n", PermissionMode: "restricted", Access: access}}
-	first, err := Mapping{}.Encode(op)
+	first, err := Mapping{}.Encode(*op)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 20 {
-		again, _ := Mapping{}.Encode(op)
+		again, _ := Mapping{}.Encode(*op)
 		if string(again.Body) != string(first.Body) {
 			t.Fatalf("bodies differ:\n%s\n%s", first.Body, again.Body)
 		}
@@ -274,7 +274,7 @@ func TestEncodeDeterministic(t *testing.T) {
 // caller that edits the returned error does not edit the key.
 func TestEncodeCopiesTheCarriedRefusal(t *testing.T) {
 	c := carry{restriction: &platform.Unsupported{Field: "budget", Reason: "r"}}
-	_, err := Mapping{}.Encode(&platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "n", Carry: c}})
+	_, err := Mapping{}.Encode(platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "n", Carry: c}})
 	var u *platform.Unsupported
 	if !errors.As(err, &u) || u == c.restriction {
 		t.Fatalf("Encode error = %v, want a copy of the carried *Unsupported", err)
@@ -605,7 +605,7 @@ func TestDecode(t *testing.T) {
 	m := Mapping{}
 	for _, c := range decodeCases() {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := m.Decode(&c.op, &platform.Answer{Status: 200, Header: http.Header{}, Body: []byte(c.body)})
+			got, err := m.Decode(c.op, &platform.Answer{Status: 200, Header: http.Header{}, Body: []byte(c.body)})
 			switch {
 			case c.apiErr != nil:
 				var e *platform.Error
@@ -748,13 +748,13 @@ func assertNotInKeys(t *testing.T, r platform.Result, secret string) {
 // create sends; a key with a restriction the create cannot set refuses.
 func TestRotateCarry(t *testing.T) {
 	m := Mapping{}
-	got, err := m.Decode(&platform.Operation{Kind: platform.KindGet, KeyID: "k"},
+	got, err := m.Decode(platform.Operation{Kind: platform.KindGet, KeyID: "k"},
 		&platform.Answer{Status: 200, Body: []byte(`{"api_key":` + olderKey + `}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	k := got.Key
-	req, err := m.Encode(&platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{
+	req, err := m.Encode(platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{
 		Name: k.Name, ExpiresAt: k.ExpiresAt, PermissionMode: k.PermissionMode, Access: k.Access,
 		ProjectID: k.ProjectID, Carry: k.Carry}})
 	if err != nil {
@@ -767,12 +767,12 @@ func TestRotateCarry(t *testing.T) {
 		t.Errorf("create body\n got %s\nwant %s", req.Body, want)
 	}
 
-	got, err = m.Decode(&platform.Operation{Kind: platform.KindGet, KeyID: "k"},
+	got, err = m.Decode(platform.Operation{Kind: platform.KindGet, KeyID: "k"},
 		&platform.Answer{Status: 200, Body: []byte(`{"id":"01K","name":"n","budget":{"limit_usd":5}}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = m.Encode(&platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "n", Carry: got.Key.Carry}})
+	_, err = m.Encode(platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "n", Carry: got.Key.Carry}})
 	if diff := cmp.Diff(error(budgetRefusal), err); diff != "" {
 		t.Errorf("create of a budgeted key (-want +got):\n%s", diff)
 	}
@@ -810,7 +810,7 @@ func TestDecodeError(t *testing.T) {
 		{500, `{"error":{"doc_url":"https://docs.orq.ai/e"}}`, platform.Error{}},
 		{500, `{"error":{"code":"internal_error"`, platform.Error{}},
 	} {
-		got := Mapping{}.DecodeError(&platform.Operation{Kind: platform.KindGet, KeyID: "k"},
+		got := Mapping{}.DecodeError(platform.Operation{Kind: platform.KindGet, KeyID: "k"},
 			&platform.Answer{Status: c.status, Header: http.Header{}, Body: []byte(c.body)})
 		if diff := cmp.Diff(c.want, got); diff != "" {
 			t.Errorf("DecodeError(%d, %s) (-want +got):\n%s", c.status, c.body, diff)
@@ -842,8 +842,8 @@ func FuzzDecode(f *testing.F) {
 	m := Mapping{}
 	f.Fuzz(func(t *testing.T, body []byte, which uint8) {
 		op := ops[int(which)%len(ops)]
-		res, err := m.Decode(&op, &platform.Answer{Status: 200, Header: http.Header{}, Body: body})
-		e := m.DecodeError(&op, &platform.Answer{Status: 400, Header: http.Header{}, Body: body})
+		res, err := m.Decode(op, &platform.Answer{Status: 200, Header: http.Header{}, Body: body})
+		e := m.DecodeError(op, &platform.Answer{Status: 400, Header: http.Header{}, Body: body})
 		if e.Code == "" && e.Message == "" && !cmp.Equal(e, platform.Error{}) {
 			t.Fatalf("DecodeError without code or message is not zero: %+v", e)
 		}

@@ -251,18 +251,20 @@ type Mapping interface {
 	// never modified by anyone.
 	Spec() *Spec
 	// Encode builds the request for op. IDs are path-escaped, never joined
-	// raw. op has passed the Spec's checks.
-	Encode(op *Operation) (Request, error)
+	// raw. op has passed the Spec's checks. Operations go by value: a
+	// pointer passed through an interface method escapes, which costs
+	// every call an allocation.
+	Encode(op Operation) (Request, error)
 	// Decode reads a 2xx answer to op. A body that is the platform's failure
 	// envelope returns a *Error. A 2xx that holds no key object returns a
 	// Key with Partial set (and no error). For a Create, a key that decodes
 	// only in part returns the Result (ID and Secret at least) with the
 	// error. Delete's answer is decoded too (for a failure envelope); its
 	// Result is ignored. An error never holds the body's bytes.
-	Decode(op *Operation, a *Answer) (Result, error)
+	Decode(op Operation, a *Answer) (Result, error)
 	// DecodeError reads a non-2xx answer. A body that is not the platform's
 	// envelope gives a zero Error: the HTTP status still classifies it.
-	DecodeError(op *Operation, a *Answer) Error
+	DecodeError(op Operation, a *Answer) Error
 }
 
 // Unsupported is Encode's error for a value the platform cannot carry that

@@ -93,7 +93,7 @@ var availableActions = [...]struct{ vendor, sdk string }{
 }
 
 // Decode reads a 2xx answer to op.
-func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+func (Mapping) Decode(op platform.Operation, a *platform.Answer) (platform.Result, error) {
 	top, ok := readAnswer(a.Body)
 	if op.Kind == platform.KindTransition && op.Action == platform.ActionDelete {
 		// The body is unused unless it is the failure envelope.
@@ -114,9 +114,9 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 	case platform.KindCreate:
 		return decodeCreate(&top)
 	case platform.KindList:
-		return decodeList(op, &top)
+		return decodeList(&op, &top)
 	}
-	return decodeOne(op, &top)
+	return decodeOne(&op, &top)
 }
 
 // decodeOne reads {"status":"success","details":{…}}, the answer of a get
@@ -475,7 +475,7 @@ func (a *answer) envelopeError() platform.Error {
 // DecodeError reads a non-2xx answer. Only the vendor's envelope (an object
 // with "status":"error") is decoded; anything else is the zero Error and the
 // HTTP status classifies it.
-func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
+func (Mapping) DecodeError(_ platform.Operation, a *platform.Answer) platform.Error {
 	top, ok := readAnswer(a.Body)
 	if !ok || !top.isFailure() {
 		return platform.Error{}

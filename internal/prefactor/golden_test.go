@@ -106,7 +106,7 @@ func TestGoldenDecode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			got, err := Mapping{}.Decode(&tt.op, &platform.Answer{Status: http.StatusOK, Body: readTestdata(t, tt.file)})
+			got, err := Mapping{}.Decode(tt.op, &platform.Answer{Status: http.StatusOK, Body: readTestdata(t, tt.file)})
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -141,7 +141,7 @@ func TestGoldenErrors(t *testing.T) {
 			t.Parallel()
 			body := readTestdata(t, tt.file)
 			op := &platform.Operation{Kind: platform.KindGet, KeyID: exTokenID}
-			got := Mapping{}.DecodeError(op, &platform.Answer{Status: tt.status, Body: body})
+			got := Mapping{}.DecodeError(*op, &platform.Answer{Status: tt.status, Body: body})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("DecodeError (-want +got):\n%s", diff)
 			}
@@ -152,7 +152,7 @@ func TestGoldenErrors(t *testing.T) {
 				{Kind: platform.KindList, List: &platform.ListFields{PageSize: 10}},
 				{Kind: platform.KindTransition, Action: platform.ActionDelete, KeyID: exTokenID},
 			} {
-				res, err := Mapping{}.Decode(op, &platform.Answer{Status: http.StatusOK, Body: body})
+				res, err := Mapping{}.Decode(*op, &platform.Answer{Status: http.StatusOK, Body: body})
 				e, ok := err.(*platform.Error)
 				if !ok {
 					t.Fatalf("Decode(kind %d) error = %v, want *platform.Error", op.Kind, err)

@@ -98,12 +98,12 @@ var actionPaths = map[string]string{
 }
 
 // Encode builds the request for op. IDs are path-escaped, never joined raw.
-func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
+func (Mapping) Encode(op platform.Operation) (platform.Request, error) {
 	switch op.Kind {
 	case platform.KindCreate:
-		return encodeCreate(op)
+		return encodeCreate(&op)
 	case platform.KindList:
-		return encodeList(op)
+		return encodeList(&op)
 	}
 	one := collection + "/" + url.PathEscape(op.KeyID)
 	switch op.Kind {

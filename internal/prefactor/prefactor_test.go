@@ -216,7 +216,7 @@ func TestEncode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := Mapping{}.Encode(&tt.op)
+			got, err := Mapping{}.Encode(tt.op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}
@@ -294,7 +294,7 @@ func TestEncodeRefuses(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			req, err := Mapping{}.Encode(&tt.op)
+			req, err := Mapping{}.Encode(tt.op)
 			if err == nil {
 				t.Fatalf("Encode = %+v, want an error", req)
 			}
@@ -327,9 +327,9 @@ func TestEncodeDeterministic(t *testing.T) {
 	t.Parallel()
 	exp := time.Date(2026, 5, 6, 7, 8, 9, 0, time.UTC)
 	op := &platform.Operation{Kind: platform.KindCreate, OrgID: "a", Create: &platform.CreateFields{ExpiresAt: &exp, ProjectID: "e"}}
-	first, _ := Mapping{}.Encode(op)
+	first, _ := Mapping{}.Encode(*op)
 	for range 20 {
-		again, _ := Mapping{}.Encode(op)
+		again, _ := Mapping{}.Encode(*op)
 		if diff := cmp.Diff(first, again); diff != "" {
 			t.Fatalf("Encode differs between calls:\n%s", diff)
 		}
@@ -652,7 +652,7 @@ func TestDecode(t *testing.T) {
 			} else {
 				body = jsonOf(t, tt.body)
 			}
-			got, err := Mapping{}.Decode(&tt.op, &platform.Answer{Status: http.StatusOK, Body: body})
+			got, err := Mapping{}.Decode(tt.op, &platform.Answer{Status: http.StatusOK, Body: body})
 			switch {
 			case tt.wantErr == "" && err != nil:
 				t.Fatalf("Decode: %v", err)
@@ -696,7 +696,7 @@ func TestDecodeErrorsHoldNoBody(t *testing.T) {
 	}
 	for _, b := range bodies {
 		for _, op := range ops {
-			_, err := Mapping{}.Decode(&op, &platform.Answer{Status: 200, Body: []byte(b)})
+			_, err := Mapping{}.Decode(op, &platform.Answer{Status: 200, Body: []byte(b)})
 			if err != nil && strings.Contains(err.Error(), marker) {
 				t.Errorf("Decode(kind %d, %s) error holds the body: %v", op.Kind, b, err)
 			}
@@ -722,7 +722,7 @@ func TestDecodeError(t *testing.T) {
 	op := &platform.Operation{Kind: platform.KindTransition, Action: "activate", KeyID: "k"}
 	for code, class := range classes {
 		body := jsonOf(t, map[string]any{"status": "error", "code": code, "message": "m " + code})
-		got := Mapping{}.DecodeError(op, &platform.Answer{Status: 400, Body: body})
+		got := Mapping{}.DecodeError(*op, &platform.Answer{Status: 400, Body: body})
 		want := platform.Error{Class: class, Code: code, Message: "m " + code}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("DecodeError(%s) (-want +got):\n%s", code, diff)
@@ -767,7 +767,7 @@ func TestDecodeError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := Mapping{}.DecodeError(op, &platform.Answer{Status: 502, Body: []byte(tt.body)})
+			got := Mapping{}.DecodeError(*op, &platform.Answer{Status: 502, Body: []byte(tt.body)})
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("DecodeError (-want +got):\n%s", diff)
 			}
@@ -851,8 +851,8 @@ func FuzzDecode(f *testing.F) {
 			if op.Kind == platform.KindList {
 				op.List = &platform.ListFields{PageSize: 10, Cursor: cursor}
 			}
-			res, err := Mapping{}.Decode(&op, &platform.Answer{Status: 200, Body: body})
-			_ = Mapping{}.DecodeError(&op, &platform.Answer{Status: 400, Body: body})
+			res, err := Mapping{}.Decode(op, &platform.Answer{Status: 200, Body: body})
+			_ = Mapping{}.DecodeError(op, &platform.Answer{Status: 400, Body: body})
 			var pe *platform.Error
 			if errors.As(err, &pe) && pe == nil {
 				t.Fatalf("Decode(kind %d) returned a nil *platform.Error", op.Kind)
@@ -904,7 +904,7 @@ func FuzzDecode(f *testing.F) {
 			} else {
 				b = jsonOf(t, map[string]any{"details": tok, "token": mark})
 			}
-			res, err := Mapping{}.Decode(&op, &platform.Answer{Status: 200, Body: b})
+			res, err := Mapping{}.Decode(op, &platform.Answer{Status: 200, Body: b})
 			if err != nil {
 				t.Fatalf("Decode(kind %d) of a well-formed answer: %v", op.Kind, err)
 			}
@@ -936,7 +936,7 @@ func TestDecodeTimesInUTC(t *testing.T) {
 		"inserted_at": "2025-02-03T04:05:06+02:00", "updated_at": "2025-02-03T04:05:06.5-05:00",
 		"last_used_at": "2025-02-03T04:05:06+00:00", "expires_at": "2026-02-03T04:05:06+01:00",
 	})})
-	got, err := Mapping{}.Decode(&platform.Operation{Kind: platform.KindGet, KeyID: exTokenID}, &platform.Answer{Status: 200, Body: body})
+	got, err := Mapping{}.Decode(platform.Operation{Kind: platform.KindGet, KeyID: exTokenID}, &platform.Answer{Status: 200, Body: body})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -956,12 +956,12 @@ func TestDecodeTimesInUTC(t *testing.T) {
 func TestDecodeExactNames(t *testing.T) {
 	t.Parallel()
 	create := platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{}}
-	res, err := Mapping{}.Decode(&create, &platform.Answer{Status: 200, Body: []byte(`{"details":{"id":"k"},"Token":"eyJ.secret","TOKEN":"eyJ.secret"}`)})
+	res, err := Mapping{}.Decode(create, &platform.Answer{Status: 200, Body: []byte(`{"details":{"id":"k"},"Token":"eyJ.secret","TOKEN":"eyJ.secret"}`)})
 	if res.Secret != "" || err == nil || !strings.Contains(err.Error(), "token missing") {
 		t.Errorf("create with only Token: Secret %q, error %v; want none and token missing", res.Secret, err)
 	}
 	get := platform.Operation{Kind: platform.KindGet, KeyID: exTokenID}
-	res, err = Mapping{}.Decode(&get, &platform.Answer{Status: 200, Body: []byte(`{"Details":{"id":"x"},"details":{"ID":"k2","Status":"revoked","Account_ID":"a"}}`)})
+	res, err = Mapping{}.Decode(get, &platform.Answer{Status: 200, Body: []byte(`{"Details":{"id":"x"},"details":{"ID":"k2","Status":"revoked","Account_ID":"a"}}`)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -969,7 +969,7 @@ func TestDecodeExactNames(t *testing.T) {
 		t.Errorf("Key = %+v, want %+v", res.Key, want)
 	}
 	// An escaped name is the name it spells, as encoding/json reads it.
-	res, err = Mapping{}.Decode(&get, &platform.Answer{Status: 200, Body: []byte(`{"details":{"\u0069d":"k3"}}`)})
+	res, err = Mapping{}.Decode(get, &platform.Answer{Status: 200, Body: []byte(`{"details":{"\u0069d":"k3"}}`)})
 	if err != nil || res.Key.ID != "k3" {
 		t.Errorf("escaped id: %+v, %v", res.Key, err)
 	}

@@ -63,7 +63,7 @@ func FuzzDecodeError(f *testing.F) {
 	m := reference.Mapping{}
 	op := &platform.Operation{Kind: platform.KindGet, KeyID: "k"}
 	f.Fuzz(func(t *testing.T, body []byte, code, message string) {
-		e := m.DecodeError(op, errAnswer(400, body))
+		e := m.DecodeError(*op, errAnswer(400, body))
 		if !cmp.Equal(e, platform.Error{}) {
 			if trimmed := bytes.TrimSpace(body); !json.Valid(trimmed) || trimmed[0] != '{' {
 				t.Fatalf("DecodeError(%q) = %+v for a body that is not a JSON object", body, e)
@@ -71,19 +71,19 @@ func FuzzDecodeError(f *testing.F) {
 			if e.Status != 0 && (e.Status < 400 || e.Status > 599) {
 				t.Fatalf("DecodeError(%q) status %d, not an error status", body, e.Status)
 			}
-			again := m.DecodeError(op, errAnswer(400, envelopeOf(e)))
+			again := m.DecodeError(*op, errAnswer(400, envelopeOf(e)))
 			if diff := cmp.Diff(e, again); diff != "" {
 				t.Fatalf("decode, encode, decode differs (-first +second):\n%s", diff)
 			}
 		}
 
 		want := platform.Error{Code: coerce(code), Message: coerce(message)}
-		got := m.DecodeError(op, errAnswer(422, envelopeOf(platform.Error{Code: code, Message: message})))
+		got := m.DecodeError(*op, errAnswer(422, envelopeOf(platform.Error{Code: code, Message: message})))
 		if got.Code != want.Code || got.Message != want.Message {
 			t.Fatalf("envelope with code %q, message %q decoded to %+v", code, message, got)
 		}
 		// The same envelope in a 2xx is a failure.
-		_, err := m.Decode(op, errAnswer(200, envelopeOf(platform.Error{Code: code, Message: message})))
+		_, err := m.Decode(*op, errAnswer(200, envelopeOf(platform.Error{Code: code, Message: message})))
 		var pe *platform.Error
 		if !errors.As(err, &pe) || pe.Code != want.Code {
 			t.Fatalf("a 2xx failure envelope with code %q decoded as %v", code, err)
@@ -225,22 +225,22 @@ func FuzzDecodeKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, id, name, prefix, status, projectID, scope string,
 		limit float64, unixNano int64, cursor string) {
 		// Any body: no panic, and the documented promises.
-		if res, err := m.Decode(get, ok(body)); err == nil && res.Key.ID == "" {
+		if res, err := m.Decode(*get, ok(body)); err == nil && res.Key.ID == "" {
 			t.Fatalf("Decode(get, %q) gave a key without an ID", body)
 		}
-		if res, err := m.Decode(create, ok(body)); err == nil && (res.Key.ID == "" || res.Secret == "") {
+		if res, err := m.Decode(*create, ok(body)); err == nil && (res.Key.ID == "" || res.Secret == "") {
 			t.Fatalf("Decode(create, %q) gave ID %q and a secret of %d bytes", body, res.Key.ID, len(res.Secret))
 		} else if err != nil && len(body) > 16 && strings.Contains(err.Error(), string(body)) {
 			t.Fatalf("Decode(create) error repeats the body: %v", err)
 		}
-		if res, err := m.Decode(list, ok(body)); err == nil && res.Keys == nil {
+		if res, err := m.Decode(*list, ok(body)); err == nil && res.Keys == nil {
 			t.Fatalf("Decode(list, %q) succeeded without a list", body)
 		}
 		// Beside encoding/json: a key object that it decodes, with member
 		// names its case-insensitive matching cannot confuse, decodes the
 		// same here.
 		if want, jok := decodeWithJSON(body); jok && want.ID != "" && plainNames(body) {
-			res, err := m.Decode(get, ok(body))
+			res, err := m.Decode(*get, ok(body))
 			if err != nil {
 				t.Fatalf("Decode(get, %q): %v; encoding/json decodes it", body, err)
 			}
@@ -265,7 +265,7 @@ func FuzzDecodeKey(f *testing.F) {
 			want.ID = "k"
 		}
 		obj := wireKeyOf(want)
-		res, err := m.Decode(get, ok(mustJSON(t, obj)))
+		res, err := m.Decode(*get, ok(mustJSON(t, obj)))
 		if err != nil {
 			t.Fatalf("Decode: %v", err)
 		}
@@ -274,7 +274,7 @@ func FuzzDecodeKey(f *testing.F) {
 		}
 
 		obj["key"] = "sk_" + want.ID
-		res, err = m.Decode(create, ok(mustJSON(t, obj)))
+		res, err = m.Decode(*create, ok(mustJSON(t, obj)))
 		if err != nil || res.Secret != "sk_"+want.ID {
 			t.Fatalf("Decode(create): %v (secret matches: %v)", err, res.Secret == "sk_"+want.ID)
 		}
@@ -288,7 +288,7 @@ func FuzzDecodeKey(f *testing.F) {
 		if cursor != "" {
 			page["next_cursor"] = cursor
 		}
-		res, err = m.Decode(list, ok(mustJSON(t, page)))
+		res, err = m.Decode(*list, ok(mustJSON(t, page)))
 		if err != nil {
 			t.Fatalf("Decode(list): %v", err)
 		}

@@ -73,7 +73,7 @@ var actionPaths = map[string]bool{
 // Encode builds the request for op. IDs are path-escaped, never joined raw.
 // Every mutation carries the call's Idempotency-Key, which the reference API
 // honours, so every one of them may be retried.
-func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
+func (Mapping) Encode(op platform.Operation) (platform.Request, error) {
 	org, id := url.PathEscape(op.OrgID), url.PathEscape(op.KeyID)
 	coll := "/organizations/" + org + "/api-keys"
 	var req platform.Request
@@ -225,7 +225,7 @@ var (
 // Decode reads a 2xx answer field by field: a member counts only under its
 // exact name, and a field of the wrong type is an error that names the
 // field, never the bytes.
-func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+func (Mapping) Decode(op platform.Operation, a *platform.Answer) (platform.Result, error) {
 	if e := failureEnvelope(a.Body); e != nil {
 		return platform.Result{}, e
 	}
@@ -402,7 +402,7 @@ var classes = map[string]platform.Class{
 // DecodeError decodes the error envelope. A timestamp or details of an
 // unexpected type are dropped rather than failing the whole envelope, which
 // would lose the code that errors.Is needs.
-func (Mapping) DecodeError(_ *platform.Operation, a *platform.Answer) platform.Error {
+func (Mapping) DecodeError(_ platform.Operation, a *platform.Answer) platform.Error {
 	e, _ := decodeEnvelope(a.Body)
 	return e
 }

@@ -169,7 +169,7 @@ func TestEncode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := reference.Mapping{}.Encode(&tt.op)
+			got, err := reference.Mapping{}.Encode(tt.op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}
@@ -194,12 +194,12 @@ func TestEncodeCreateIsCanonical(t *testing.T) {
 	}
 	op := platform.Operation{Kind: platform.KindCreate, OrgID: "org_1", IdempotencyKey: idem,
 		Create: &platform.CreateFields{Name: "n", PermissionMode: "restricted", Access: access}}
-	first, err := reference.Mapping{}.Encode(&op)
+	first, err := reference.Mapping{}.Encode(op)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 20 {
-		again, err := reference.Mapping{}.Encode(&op)
+		again, err := reference.Mapping{}.Encode(op)
 		if err != nil || string(again.Body) != string(first.Body) {
 			t.Fatalf("Encode gave %s, then %s (%v)", first.Body, again.Body, err)
 		}
@@ -222,7 +222,7 @@ func TestEncode_unknown(t *testing.T) {
 		{name: "kind", op: platform.Operation{Kind: 99, OrgID: "o", KeyID: "k"}, wantErr: "reference: no such operation 99"},
 	}
 	for _, tt := range tests {
-		_, err := reference.Mapping{}.Encode(&tt.op)
+		_, err := reference.Mapping{}.Encode(tt.op)
 		if err == nil || err.Error() != tt.wantErr {
 			t.Errorf("%s: Encode error = %v, want %q", tt.name, err, tt.wantErr)
 		}
@@ -296,7 +296,7 @@ func TestDecodeKey(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			for _, op := range ops {
-				got, err := reference.Mapping{}.Decode(op, answer(200, tt.body))
+				got, err := reference.Mapping{}.Decode(*op, answer(200, tt.body))
 				if tt.wantErr != "" {
 					if err == nil || err.Error() != tt.wantErr {
 						t.Errorf("kind %d %s: err = %v, want %q", op.Kind, op.Action, err, tt.wantErr)
@@ -322,7 +322,7 @@ func TestDecodeDelete(t *testing.T) {
 	t.Parallel()
 	op := &platform.Operation{Kind: platform.KindTransition, Action: "delete", KeyID: "k1"}
 	for _, body := range []string{"", "{}"} {
-		got, err := reference.Mapping{}.Decode(op, answer(204, body))
+		got, err := reference.Mapping{}.Decode(*op, answer(204, body))
 		if err != nil || !cmp.Equal(got, platform.Result{}) {
 			t.Errorf("Decode(delete, %q) = %+v, %v; want the zero Result", body, got, err)
 		}
@@ -342,7 +342,7 @@ func TestDecodeFailureEnvelope(t *testing.T) {
 		{Kind: platform.KindTransition, Action: "delete", KeyID: "k1"},
 	}
 	for _, op := range ops {
-		_, err := reference.Mapping{}.Decode(op, answer(200, body))
+		_, err := reference.Mapping{}.Decode(*op, answer(200, body))
 		var pe *platform.Error
 		if !errors.As(err, &pe) {
 			t.Fatalf("kind %d %s: %v, want a *platform.Error", op.Kind, op.Action, err)
@@ -353,7 +353,7 @@ func TestDecodeFailureEnvelope(t *testing.T) {
 		}
 	}
 	// "success":false without an error object is a failure all the same.
-	_, err := reference.Mapping{}.Decode(ops[2], answer(200, `{"success":false,"id":"k1"}`))
+	_, err := reference.Mapping{}.Decode(*ops[2], answer(200, `{"success":false,"id":"k1"}`))
 	var pe *platform.Error
 	if !errors.As(err, &pe) {
 		t.Errorf(`{"success":false} without an error: %v, want a *platform.Error`, err)
@@ -364,7 +364,7 @@ func TestDecodeCreated(t *testing.T) {
 	t.Parallel()
 	create := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "ci"}}
 	body := strings.TrimSuffix(keyJSON, "}") + `,"key":"ak_live_1a2b_secret"}`
-	got, err := reference.Mapping{}.Decode(create, answer(201, body))
+	got, err := reference.Mapping{}.Decode(*create, answer(201, body))
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
@@ -373,20 +373,20 @@ func TestDecodeCreated(t *testing.T) {
 	}
 	// No secret: an error, and nothing returned.
 	for _, bad := range []string{`{"id":"k1"}`, `{"id":"k1","key":""}`, `{}`, `null`, `{"id":"k1","key":null}`} {
-		res, err := reference.Mapping{}.Decode(create, answer(201, bad))
+		res, err := reference.Mapping{}.Decode(*create, answer(201, bad))
 		if err == nil || res.Secret != "" || err.Error() != `reference: the create answer holds no secret ("key")` {
 			t.Errorf("Decode(%s) = %+v, %v; want the no-secret error", bad, res, err)
 		}
 	}
 	// A secret without an ID: the secret comes back with the error.
-	res, err := reference.Mapping{}.Decode(create, answer(201, `{"key":"s3cr3t_value"}`))
+	res, err := reference.Mapping{}.Decode(*create, answer(201, `{"key":"s3cr3t_value"}`))
 	if err == nil || res.Secret != "s3cr3t_value" || err.Error() != `reference: the create answer holds a secret but no "id"` {
 		t.Errorf("secret without ID: %+v, %v", res, err)
 	}
 	// A key whose other fields do not decode keeps its ID, name, prefix and
 	// secret, and the error names the field, not the bytes.
 	partial := `{"id":"k9","key_name":"n","key_prefix":"ak_p","key":"ak_p_s3cr3t_value","created_at":"yesterday","scopes":"x"}`
-	res, err = reference.Mapping{}.Decode(create, answer(201, partial))
+	res, err = reference.Mapping{}.Decode(*create, answer(201, partial))
 	if err == nil {
 		t.Fatal("a create answer with a bad field decoded without an error")
 	}
@@ -398,7 +398,7 @@ func TestDecodeCreated(t *testing.T) {
 		t.Errorf("the decode error repeats the secret: %v", err)
 	}
 	// Not JSON at all: an error and nothing else.
-	if res, err := (reference.Mapping{}).Decode(create, answer(201, `<html>`)); err == nil || res.Secret != "" {
+	if res, err := (reference.Mapping{}).Decode(*create, answer(201, `<html>`)); err == nil || res.Secret != "" {
 		t.Errorf("HTML create answer: %+v, %v", res, err)
 	}
 }
@@ -423,7 +423,7 @@ func TestDecodeList(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 2, Cursor: "c_0"}}
-			res, err := reference.Mapping{}.Decode(op, answer(200, tt.body))
+			res, err := reference.Mapping{}.Decode(*op, answer(200, tt.body))
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
@@ -447,14 +447,14 @@ func TestDecodeList(t *testing.T) {
 		{`{"api_keys":[],"next_cursor":7}`, "reference: answer field next_cursor: not a string"},
 	} {
 		op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 2}}
-		if res, err := (reference.Mapping{}).Decode(op, answer(200, tt.body)); err == nil || err.Error() != tt.want {
+		if res, err := (reference.Mapping{}).Decode(*op, answer(200, tt.body)); err == nil || err.Error() != tt.want {
 			t.Errorf("Decode(list, %s) = %+v, %v; want %q", tt.body, res, err, tt.want)
 		}
 	}
 	// An answer without the list is an error, not an empty list.
 	op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{PageSize: 2}}
 	for _, bad := range []string{`{"api_keys":{}}`, `{}`, `{"keys":[]}`, `[]`, `oops`} {
-		if res, err := (reference.Mapping{}).Decode(op, answer(200, bad)); err == nil {
+		if res, err := (reference.Mapping{}).Decode(*op, answer(200, bad)); err == nil {
 			t.Errorf("Decode(list, %s) = %+v, want an error", bad, res)
 		}
 	}
@@ -496,7 +496,7 @@ func TestDecodeError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := reference.Mapping{}.DecodeError(&platform.Operation{Kind: platform.KindGet}, answer(400, tt.body))
+			got := reference.Mapping{}.DecodeError(platform.Operation{Kind: platform.KindGet}, answer(400, tt.body))
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
@@ -520,7 +520,7 @@ func TestDecodeErrorClasses(t *testing.T) {
 		"SERVICE_UNAVAILABLE":      platform.ClassServer,
 		"SOMETHING_NEW":            platform.ClassNone,
 	} {
-		got := reference.Mapping{}.DecodeError(&platform.Operation{Kind: platform.KindGet},
+		got := reference.Mapping{}.DecodeError(platform.Operation{Kind: platform.KindGet},
 			answer(400, `{"success":false,"error":{"code":"`+code+`"}}`))
 		if got.Class != want || got.Code != code {
 			t.Errorf("%s: class %d, code %q; want %d", code, got.Class, got.Code, want)

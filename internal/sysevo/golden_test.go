@@ -48,7 +48,7 @@ func TestGoldenList(t *testing.T) {
 	t.Parallel()
 	for _, archived := range []bool{false, true} {
 		op := &platform.Operation{Kind: platform.KindList, List: &platform.ListFields{IncludeArchived: archived}}
-		got, err := sysevo.Mapping{}.Decode(op, &platform.Answer{Status: 200, Body: golden(t, "list-response.json")})
+		got, err := sysevo.Mapping{}.Decode(*op, &platform.Answer{Status: 200, Body: golden(t, "list-response.json")})
 		if err != nil {
 			t.Fatalf("Decode: %v", err)
 		}
@@ -64,7 +64,7 @@ func TestGoldenGet(t *testing.T) {
 	t.Parallel()
 	body := golden(t, "list-response.json")
 	for _, id := range []string{"42", "042"} {
-		got, err := sysevo.Mapping{}.Decode(&platform.Operation{Kind: platform.KindGet, KeyID: id},
+		got, err := sysevo.Mapping{}.Decode(platform.Operation{Kind: platform.KindGet, KeyID: id},
 			&platform.Answer{Status: 200, Body: body})
 		if err != nil {
 			t.Fatalf("Decode(get %s): %v", id, err)
@@ -73,7 +73,7 @@ func TestGoldenGet(t *testing.T) {
 			t.Errorf("get %s (-want +got):\n%s", id, diff)
 		}
 	}
-	got, err := sysevo.Mapping{}.Decode(&platform.Operation{Kind: platform.KindGet, KeyID: "43"},
+	got, err := sysevo.Mapping{}.Decode(platform.Operation{Kind: platform.KindGet, KeyID: "43"},
 		&platform.Answer{Status: 200, Body: body})
 	var perr *platform.Error
 	if !errors.As(err, &perr) {
@@ -93,7 +93,7 @@ func TestGoldenGet(t *testing.T) {
 func TestGoldenCreate(t *testing.T) {
 	t.Parallel()
 	op := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "Production"}}
-	got, err := sysevo.Mapping{}.Decode(op, &platform.Answer{Status: 201, Body: golden(t, "create-response.json")})
+	got, err := sysevo.Mapping{}.Decode(*op, &platform.Answer{Status: 201, Body: golden(t, "create-response.json")})
 	if err != nil {
 		t.Fatalf("Decode: %v", err)
 	}
@@ -118,7 +118,7 @@ func TestGoldenCreateRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := &platform.Operation{Kind: platform.KindCreate, Create: &platform.CreateFields{Name: "Production"}}
-	req, err := sysevo.Mapping{}.Encode(op)
+	req, err := sysevo.Mapping{}.Encode(*op)
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
 	}
@@ -133,7 +133,7 @@ func TestGoldenErrors(t *testing.T) {
 	t.Parallel()
 	for _, name := range []string{"list-response.json", "create-response.json", "create-request.json"} {
 		for _, status := range []int{400, 401, 404, 409, 422, 500} {
-			got := sysevo.Mapping{}.DecodeError(&platform.Operation{Kind: platform.KindGet, KeyID: "42"},
+			got := sysevo.Mapping{}.DecodeError(platform.Operation{Kind: platform.KindGet, KeyID: "42"},
 				&platform.Answer{Status: status, Body: golden(t, name)})
 			if diff := cmp.Diff(platform.Error{}, got); diff != "" {
 				t.Errorf("%s with %d (-want +got):\n%s", name, status, diff)

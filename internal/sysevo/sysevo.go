@@ -75,7 +75,7 @@ const maxListBody = 64 << 20
 // Get is one List call: Sysevo documents no get-one endpoint, so Get lists
 // every key, archived ones included, and Decode picks the one asked for. Its
 // answer is the largest list there is, so it gets the List's body bound.
-func (Mapping) Encode(op *platform.Operation) (platform.Request, error) {
+func (Mapping) Encode(op platform.Operation) (platform.Request, error) {
 	switch op.Kind {
 	case platform.KindCreate:
 		if op.Create == nil {
@@ -240,7 +240,7 @@ func keyOf(o jsonscan.Object, path string) (platform.Key, error) {
 // Decode reads a 2xx answer, each member by its exact name. Sysevo documents
 // no failure envelope, so no 2xx body is read as one. No error repeats the
 // body's bytes.
-func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Result, error) {
+func (Mapping) Decode(op platform.Operation, a *platform.Answer) (platform.Result, error) {
 	switch op.Kind {
 	case platform.KindCreate:
 		return decodeCreated(a.Body)
@@ -253,7 +253,7 @@ func (Mapping) Decode(op *platform.Operation, a *platform.Answer) (platform.Resu
 		if op.Action == platform.ActionDelete {
 			return platform.Result{}, nil // no failure envelope to look for
 		}
-		return decodeTransition(op, a.Body)
+		return decodeTransition(&op, a.Body)
 	}
 	return platform.Result{}, fmt.Errorf("sysevo: no such operation %d", op.Kind)
 }
@@ -409,6 +409,6 @@ func canonicalID(id string) string {
 // DecodeError reads a non-2xx answer. Sysevo documents no error envelope: the
 // HTTP status alone classifies the failure (the client keeps the body), so
 // the Error is always zero.
-func (Mapping) DecodeError(*platform.Operation, *platform.Answer) platform.Error {
+func (Mapping) DecodeError(platform.Operation, *platform.Answer) platform.Error {
 	return platform.Error{}
 }

@@ -123,7 +123,7 @@ func TestEncode(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := sysevo.Mapping{}.Encode(&tt.op)
+			got, err := sysevo.Mapping{}.Encode(tt.op)
 			if err != nil {
 				t.Fatalf("Encode: %v", err)
 			}
@@ -156,7 +156,7 @@ func TestEncode_refused(t *testing.T) {
 		{name: "create without fields", op: platform.Operation{Kind: platform.KindCreate}, wantErr: "sysevo: create without fields"},
 	}
 	for _, tt := range tests {
-		req, err := sysevo.Mapping{}.Encode(&tt.op)
+		req, err := sysevo.Mapping{}.Encode(tt.op)
 		if err == nil || err.Error() != tt.wantErr {
 			t.Errorf("%s: Encode error = %v, want %q", tt.name, err, tt.wantErr)
 		}
@@ -169,7 +169,7 @@ func TestEncode_refused(t *testing.T) {
 const secret = "sk_live_abc1SECRETSECRETSECRET0000000000000"
 
 func decode(op *platform.Operation, body string) (platform.Result, error) {
-	return sysevo.Mapping{}.Decode(op, &platform.Answer{Status: 200, Header: http.Header{}, Body: []byte(body)})
+	return sysevo.Mapping{}.Decode(*op, &platform.Answer{Status: 200, Header: http.Header{}, Body: []byte(body)})
 }
 
 func TestDecodeCreate(t *testing.T) {
@@ -591,7 +591,7 @@ func TestDecodeError(t *testing.T) {
 	for _, status := range []int{400, 401, 403, 404, 409, 422, 429, 500, 503} {
 		for _, body := range bodies {
 			for i := range ops {
-				got := sysevo.Mapping{}.DecodeError(&ops[i], &platform.Answer{Status: status, Body: []byte(body)})
+				got := sysevo.Mapping{}.DecodeError(ops[i], &platform.Answer{Status: status, Body: []byte(body)})
 				if diff := cmp.Diff(platform.Error{}, got); diff != "" {
 					t.Errorf("%d %s (-want +got):\n%s", status, body, diff)
 				}
@@ -638,9 +638,9 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for i := range fuzzOps {
 			op := &fuzzOps[i]
-			res, err := m.Decode(op, &platform.Answer{Status: 200, Body: body})
+			res, err := m.Decode(*op, &platform.Answer{Status: 200, Body: body})
 			checkPromises(t, op, res, err)
-			if e := m.DecodeError(op, &platform.Answer{Status: 400, Body: body}); !cmp.Equal(platform.Error{}, e) {
+			if e := m.DecodeError(*op, &platform.Answer{Status: 400, Body: body}); !cmp.Equal(platform.Error{}, e) {
 				t.Fatalf("DecodeError = %+v, want zero", e)
 			}
 		}
@@ -661,7 +661,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		for i := range fuzzOps {
 			op := &fuzzOps[i]
-			res, err := m.Decode(op, &platform.Answer{Status: 200, Body: injected})
+			res, err := m.Decode(*op, &platform.Answer{Status: 200, Body: injected})
 			checkPromises(t, op, res, err)
 			if op.Kind == platform.KindCreate {
 				res.Secret = "" // the one place the secret belongs
