@@ -17,7 +17,8 @@ import (
 // url.Parse, so the request is the one http.NewRequest would make: a fuzz
 // test holds the two to the same *url.URL.
 type requestURL struct {
-	base *url.URL // nil: the base URL has what the shortcut does not handle
+	raw  string   // the base URL as configured
+	base *url.URL // nil: raw has what the shortcut does not handle
 	host string   // the Request.Host that http.NewRequest sets for base
 }
 
@@ -26,20 +27,21 @@ func newRequestURL(baseURL string) requestURL {
 	// empty port).
 	probe, err := http.NewRequest(http.MethodGet, baseURL, nil)
 	if err != nil {
-		return requestURL{}
+		return requestURL{raw: baseURL}
 	}
 	u := probe.URL
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" || u.RawPath != "" || u.ForceQuery || u.RawQuery != "" ||
-		u.Fragment != "" || u.RawFragment != "" || !plainPath(u.Path) {
-		return requestURL{}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" || u.RawPath != "" ||
+		u.ForceQuery || u.RawQuery != "" || u.Fragment != "" || u.RawFragment != "" || !plainPath(u.Path) {
+		return requestURL{raw: baseURL}
 	}
-	return requestURL{base: u, host: probe.Host}
+	return requestURL{raw: baseURL, base: u, host: probe.Host}
 }
 
-// newRequest is http.NewRequestWithContext of baseURL+path (+"?"+query).
-func (r requestURL) newRequest(ctx context.Context, method, baseURL, path, query string, body io.Reader) (*http.Request, error) {
+// newRequest is http.NewRequestWithContext of the base URL + path (+ "?" +
+// query).
+func (r requestURL) newRequest(ctx context.Context, method, path, query string, body io.Reader) (*http.Request, error) {
 	if r.base == nil || path != "" && path[0] != '/' || !plainPath(path) || !plainQuery(query) {
-		target := baseURL + path
+		target := r.raw + path
 		if query != "" {
 			target += "?" + query
 		}

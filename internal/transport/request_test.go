@@ -57,7 +57,7 @@ func checkRequestURL(t *testing.T, base, path, query string) {
 		target += "?" + query
 	}
 	want, wantErr := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	got, gotErr := newRequestURL(base).newRequest(ctx, http.MethodGet, base, path, query, nil)
+	got, gotErr := newRequestURL(base).newRequest(ctx, http.MethodGet, path, query, nil)
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("%q + %q + %q: error %v, http.NewRequest's %v", base, path, query, gotErr, wantErr)
 	}

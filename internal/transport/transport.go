@@ -83,15 +83,15 @@ type Transport struct {
 	ua       []string
 	json     []string
 	// fixed are the request headers of an attempt through direct with no
-	// Idempotency-Key, without and with a body, built once with direct
-	// and sent as they are, shared read-only, where a
-	// header map per attempt costs an allocation and four insertions:
-	// net/http's Client and Transport read a request's Header and copy it
-	// before any change (redirects, credentials in the URL), and direct
-	// has no hook of anyone else's (CheckRedirect, RoundTripper) that could
-	// write to it. Any other attempt gets headers of its own.
+	// Idempotency-Key, without and with a body: built once and shared
+	// read-only, where a header map per attempt costs an allocation and
+	// four insertions. net/http's Client and Transport read a request's
+	// Header and copy it before any change (redirects, credentials in the
+	// URL), and direct has no hook of anyone else's (CheckRedirect,
+	// RoundTripper) that could write to it. Any other attempt gets headers
+	// of its own.
 	fixed [2]http.Header
-	url   requestURL
+	url   requestURL // makes each attempt's request from cfg.BaseURL
 	// own is the pooled transport of the client New made when Config had
 	// none, and direct a private client over it that carries the redirect
 	// policy: while hc is as New made it, attempts send through direct,
@@ -462,7 +462,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request) (*Respons
 	if req.Body != nil {
 		body = bytes.NewReader(req.Body)
 	}
-	hreq, err := t.url.newRequest(actx, req.Method, t.cfg.BaseURL, req.Path, req.RawQuery, body)
+	hreq, err := t.url.newRequest(actx, req.Method, req.Path, req.RawQuery, body)
 	if err != nil {
 		return nil, err
 	}

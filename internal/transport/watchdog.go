@@ -36,8 +36,7 @@ const watchIdle = 100 * time.Millisecond
 // One goroutine sleeps until the oldest watch's deadline (at most
 // watchIdle; an earlier deadline kicks it awake), cancels the watches that
 // are due, lets go of the closed cohorts nobody is in, and returns when it
-// wakes to find
-// nothing in flight; the next attempt starts it again. So a client that is
+// wakes to find nothing in flight; the next attempt starts it again. So a client that is
 // not in use holds no goroutine for more than watchIdle (a test's leak
 // check sees none), and one in steady use pays for a goroutine start and a
 // wakeup a few times a second.
