@@ -458,20 +458,16 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request) (*Respons
 			defer t.dog.stop(gd)
 		}
 	}
-	var body io.Reader
-	if req.Body != nil {
-		body = bytes.NewReader(req.Body)
+	var h http.Header
+	if c == t.direct && req.IdempotencyKey == "" {
+		h = t.fixed[btoi(req.Body != nil)]
+	} else {
+		h = make(http.Header, 5)
+		t.header(req.IdempotencyKey, req.Body != nil, h)
 	}
-	hreq, err := t.url.newRequest(actx, req.Method, req.Path, req.RawQuery, body)
+	hreq, err := t.url.newRequest(actx, req.Method, req.Path, req.RawQuery, req.Body, h)
 	if err != nil {
 		return nil, err
-	}
-	if c == t.direct && req.IdempotencyKey == "" {
-		hreq.Header = t.fixed[btoi(req.Body != nil)]
-	} else {
-		// Into the map NewRequest made: a copy of fixed (maps.Clone)
-		// would cost an allocation more.
-		t.header(req.IdempotencyKey, req.Body != nil, hreq.Header)
 	}
 	hresp, err := c.Do(hreq)
 	if err != nil {
