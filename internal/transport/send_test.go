@@ -1,0 +1,126 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/apikeys-go/apikeys/internal/platform"
+	"github.com/google/go-cmp/cmp"
+)
+
+// sendOutcome is what an attempt came to, in the terms a caller sees.
+type sendOutcome struct {
+	Status   int
+	Body     string
+	Err      string
+	Refused  bool // a redirect CheckRedirect refused
+	Redirect bool // errors.Is ErrRedirect
+	Scheme   bool // errors.Is http.ErrSchemeMismatch
+	Unsent   bool // surelyUnsent
+	Requests int64
+}
+
+// The transport's own client skips http.Client for an answer that is not
+// a redirect (send). Every outcome must be the one http.Client gives: an
+// attempt through the own client and one through a caller's client over
+// the same kind of transport end the same way, redirects followed or
+// refused, bodies replayed, errors shaped, and the server sees as many
+// requests.
+func TestSendMatchesHTTPClient(t *testing.T) {
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	defer other.Close()
+	var requests atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		switch r.URL.Path {
+		case "/204":
+			w.WriteHeader(http.StatusNoContent)
+		case "/200":
+			_, _ = io.WriteString(w, `{"id":"k1"}`)
+		case "/hop":
+			http.Redirect(w, r, "/echo", http.StatusFound)
+		case "/keep":
+			http.Redirect(w, r, "/echo", http.StatusTemporaryRedirect)
+		case "/echo":
+			b, _ := io.ReadAll(r.Body)
+			_, _ = io.WriteString(w, r.Method+" "+string(b))
+		case "/away":
+			http.Redirect(w, r, other.URL, http.StatusFound)
+		case "/loop":
+			http.Redirect(w, r, "/loop", http.StatusFound)
+		case "/see-other":
+			http.Redirect(w, r, "/echo", http.StatusSeeOther)
+		case "/no-location":
+			w.WriteHeader(http.StatusFound)
+			_, _ = io.WriteString(w, "moved, somewhere")
+		case "/not-modified":
+			w.WriteHeader(http.StatusNotModified)
+		default:
+			http.Error(w, "no such path", http.StatusNotFound)
+		}
+	}))
+	defer srv.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	_ = ln.Close()
+
+	for _, c := range []struct {
+		name, base, method, path string
+		body                     []byte
+	}{
+		{"204", srv.URL, http.MethodDelete, "/204", nil},
+		{"200", srv.URL, http.MethodGet, "/200", nil},
+		{"404", srv.URL, http.MethodGet, "/nowhere", nil},
+		{"304", srv.URL, http.MethodGet, "/not-modified", nil},
+		{"302 followed", srv.URL, http.MethodGet, "/hop", nil},
+		{"307 keeps the method and body", srv.URL, http.MethodPost, "/keep", []byte(`{"name":"k"}`)},
+		{"302 to another origin", srv.URL, http.MethodGet, "/away", nil},
+		{"redirect loop", srv.URL, http.MethodGet, "/loop", nil},
+		{"303 would change the method", srv.URL, http.MethodDelete, "/see-other", nil},
+		{"302 without Location", srv.URL, http.MethodGet, "/no-location", nil},
+		{"https to a plain server", strings.Replace(srv.URL, "http:", "https:", 1), http.MethodGet, "/200", nil},
+		{"connection refused", closed, http.MethodPost, "/200", []byte(`{}`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			outcome := func(tr *Transport) sendOutcome {
+				requests.Store(0)
+				resp, err := tr.attempt(context.Background(), platform.Request{Method: c.method, Path: c.path, Body: c.body})
+				var o sendOutcome
+				if err != nil {
+					var r *refusedRedirect
+					o.Err, o.Refused, o.Redirect = err.Error(), errors.As(err, &r), errors.Is(err, ErrRedirect)
+					o.Scheme, o.Unsent = errors.Is(err, http.ErrSchemeMismatch), surelyUnsent(err)
+				} else {
+					o.Status, o.Body = resp.StatusCode, string(resp.Body)
+					resp.Release()
+				}
+				o.Requests = requests.Load()
+				return o
+			}
+			own := New(Config{BaseURL: c.base, RequestTimeout: time.Minute})
+			if own.direct == nil || own.sender() != own.direct {
+				t.Fatal("the own client does not send through direct")
+			}
+			callers := New(Config{BaseURL: c.base, RequestTimeout: time.Minute,
+				HTTPClient: &http.Client{Transport: ownTransport()}})
+			want := outcome(callers)
+			if diff := cmp.Diff(want, outcome(own)); diff != "" {
+				t.Errorf("own client (-http.Client +send):\n%s", diff)
+			}
+			if want.Status == 0 && want.Err == "" {
+				t.Fatal("neither an answer nor an error")
+			}
+		})
+	}
+}
