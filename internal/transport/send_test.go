@@ -61,6 +61,8 @@ func TestSendMatchesHTTPClient(t *testing.T) {
 		case "/no-location":
 			w.WriteHeader(http.StatusFound)
 			_, _ = io.WriteString(w, "moved, somewhere")
+		case "/auth":
+			_, _ = io.WriteString(w, r.Header.Get("Authorization"))
 		case "/not-modified":
 			w.WriteHeader(http.StatusNotModified)
 		default:
@@ -89,6 +91,7 @@ func TestSendMatchesHTTPClient(t *testing.T) {
 		{"redirect loop", srv.URL, http.MethodGet, "/loop", nil},
 		{"303 would change the method", srv.URL, http.MethodDelete, "/see-other", nil},
 		{"302 without Location", srv.URL, http.MethodGet, "/no-location", nil},
+		{"credentials in the URL", strings.Replace(srv.URL, "http://", "http://user:pw@", 1), http.MethodGet, "/auth", nil},
 		{"https to a plain server", strings.Replace(srv.URL, "http:", "https:", 1), http.MethodGet, "/200", nil},
 		{"connection refused", closed, http.MethodPost, "/200", []byte(`{}`)},
 	} {
