@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the apikeys benchmark suite and prints its tables (see README.md).
 #
-#   bash benchmarks/run.sh                 # about 5 minutes on 2 cores
+#   bash benchmarks/run.sh                 # about 8 minutes on 2 cores
 #   COUNT=6 BENCHTIME=0.1s bash benchmarks/run.sh   # about 1 minute, still enough for benchstat
 #   PROFILE=1 bash benchmarks/run.sh       # also CPU and memory profiles of Get, sdk and raw
 #
