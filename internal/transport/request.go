@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 )
 
 // requestURL makes an attempt's http.Request without what
@@ -30,7 +31,9 @@ type requestURL struct {
 
 func newRequestURL(baseURL string) requestURL {
 	tmpl, err := http.NewRequest(http.MethodGet, baseURL, nil)
-	if err != nil {
+	// A base that ends in "?" or "#" parses as if it had neither, but
+	// joined to a path it puts the path into the query or fragment.
+	if err != nil || strings.ContainsAny(baseURL, "?#") {
 		return requestURL{raw: baseURL}
 	}
 	u := tmpl.URL

@@ -16,7 +16,7 @@ var (
 	requestURLBases = []string{
 		"http://127.0.0.1:8080", "https://api.example.com/v1", "https://api.example.com:443/v1/", "http://h",
 		"https://user:pw@h/b", "http://h/a%2Fb", "http://[::1]:80/x", "http://h?q=1", "http://h/#f", "mailto:x",
-		"http://h:/p", "http://h/a b", "HTTP://H.example/V1",
+		"http://h:/p", "http://h/a b", "HTTP://H.example/V1", "http://h/v1#", "http://h/v1?",
 	}
 	requestURLPaths = []string{
 		"", "/api-keys", "/api-keys/k_1-2.3~", "/orgs/o1/keys/42/pause", "/api-keys/a%2Fb", "/k/a!b", "/k/a b",

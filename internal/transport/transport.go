@@ -216,8 +216,11 @@ func (t *Transport) checkRedirect(req *http.Request, via []*http.Request) error 
 // that replays the transport's result instead of sending the request
 // again, so net/http's own code still follows the redirect under the same
 // policy and shapes the error (TestSendMatchesHTTPClient holds the two
-// paths to the same outcomes). A URL with credentials in it, from which
-// http.Client derives an Authorization header, goes through direct.Do.
+// paths to the same outcomes; one text differs, the error for a
+// RoundTripper that returns neither an answer nor an error, which names
+// the replaying one, and only a protocol registered on the transport can
+// do that). A URL with credentials in it, from which http.Client derives
+// an Authorization header, goes through direct.Do.
 func (t *Transport) send(c *http.Client, req *http.Request) (*http.Response, error) {
 	if c != t.direct || req.URL.User != nil {
 		return c.Do(req)
