@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -28,12 +30,12 @@ type sendOutcome struct {
 	Requests int64
 }
 
-// The transport's own client skips http.Client for an answer that is not
-// a redirect (send). Every outcome must be the one http.Client gives: an
-// attempt through the own client and one through a caller's client over
-// the same kind of transport end the same way, redirects followed or
-// refused, bodies replayed, errors shaped, and the server sees as many
-// requests.
+// send skips http.Client.Do for an answer that is not a redirect, on the
+// own client and on a caller's without a Jar or Timeout. Every outcome
+// must be the one http.Client.Do gives: attempts through those clients
+// end as one through a client that Do must handle (it has a Jar) ends,
+// redirects followed or refused, bodies replayed, errors shaped, and the
+// server sees as many requests.
 func TestSendMatchesHTTPClient(t *testing.T) {
 	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	defer other.Close()
@@ -111,19 +113,81 @@ func TestSendMatchesHTTPClient(t *testing.T) {
 				o.Requests = requests.Load()
 				return o
 			}
+			// The reference goes through http.Client.Do: a cookie Jar
+			// (that keeps nothing) rules out the shortcut.
+			want := outcome(New(Config{BaseURL: c.base, RequestTimeout: time.Minute,
+				HTTPClient: &http.Client{Transport: ownTransport(), Jar: noJar{}}}))
 			own := New(Config{BaseURL: c.base, RequestTimeout: time.Minute})
 			if own.direct == nil || own.sender() != own.direct {
 				t.Fatal("the own client does not send through direct")
 			}
-			callers := New(Config{BaseURL: c.base, RequestTimeout: time.Minute,
-				HTTPClient: &http.Client{Transport: ownTransport()}})
-			want := outcome(callers)
-			if diff := cmp.Diff(want, outcome(own)); diff != "" {
-				t.Errorf("own client (-http.Client +send):\n%s", diff)
+			for name, tr := range map[string]*Transport{
+				"own client":      own,
+				"caller's client": New(Config{BaseURL: c.base, RequestTimeout: time.Minute, HTTPClient: &http.Client{Transport: ownTransport()}}),
+				"caller's client with CheckRedirect": New(Config{BaseURL: c.base, RequestTimeout: time.Minute, HTTPClient: &http.Client{
+					Transport: ownTransport(), CheckRedirect: stopAfter10}}),
+			} {
+				if diff := cmp.Diff(want, outcome(tr)); diff != "" {
+					t.Errorf("%s (-http.Client.Do +send):\n%s", name, diff)
+				}
 			}
 			if want.Status == 0 && want.Err == "" {
 				t.Fatal("neither an answer nor an error")
 			}
 		})
+	}
+}
+
+// noJar is a cookie jar that keeps nothing.
+type noJar struct{}
+
+func (noJar) SetCookies(*url.URL, []*http.Cookie) {}
+func (noJar) Cookies(*url.URL) []*http.Cookie     { return nil }
+
+// stopAfter10 is a caller's CheckRedirect that says what net/http's
+// default policy says.
+func stopAfter10(_ *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	return nil
+}
+
+// A caller's client with a cookie Jar or a Timeout goes through its own Do:
+// the jar sends back what the server set, and the client's Timeout ends an
+// attempt long before the attempt's own timeout would.
+func TestSendKeepsCallersJarAndTimeout(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/set":
+			http.SetCookie(w, &http.Cookie{Name: "session", Value: "s1"})
+		case "/get":
+			_, _ = io.WriteString(w, r.Header.Get("Cookie"))
+		case "/stall":
+			<-r.Context().Done()
+		}
+	}))
+	defer srv.Close()
+
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := New(Config{BaseURL: srv.URL, RequestTimeout: time.Minute, HTTPClient: &http.Client{Jar: jar}})
+	for _, path := range []string{"/set", "/get"} {
+		resp, err := tr.attempt(context.Background(), platform.Request{Method: http.MethodGet, Path: path})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if path == "/get" && string(resp.Body) != "session=s1" {
+			t.Errorf("the server saw cookies %q, want the jar's session=s1", resp.Body)
+		}
+		resp.Release()
+	}
+
+	tr = New(Config{BaseURL: srv.URL, RequestTimeout: 5 * time.Second, HTTPClient: &http.Client{Timeout: 50 * time.Millisecond}})
+	_, err = tr.attempt(context.Background(), platform.Request{Method: http.MethodGet, Path: "/stall"})
+	if err == nil || !strings.Contains(err.Error(), "Client.Timeout exceeded") {
+		t.Errorf("a stalled attempt under the client's 50ms Timeout: %v, want http.Client's timeout", err)
 	}
 }

@@ -208,28 +208,34 @@ func (t *Transport) checkRedirect(req *http.Request, via []*http.Request) error 
 	return nil
 }
 
-// send is c.Do(req). Through direct it asks the pooled transport itself:
-// for an answer that is not a redirect, http.Client.Do only returns what
-// its transport gave, after about 600 ns and six allocations of
-// bookkeeping kept for redirects (a copy of the request's headers among
-// them). Anything else, an error or a redirect, goes to an http.Client
-// that replays the transport's result instead of sending the request
-// again, so net/http's own code still follows the redirect under the same
-// policy and shapes the error (TestSendMatchesHTTPClient holds the two
-// paths to the same outcomes; one text differs, the error for a
-// RoundTripper that returns neither an answer nor an error, which names
-// the replaying one, and only a protocol registered on the transport can
-// do that). A URL with credentials in it, from which http.Client derives
-// an Authorization header, goes through direct.Do.
+// send is c.Do(req), asking c's RoundTripper itself where http.Client
+// would only pass the request on: c has no cookie Jar and no Timeout (the
+// SDK's own client; a caller's unless it set either), and the URL carries
+// no credentials (from which http.Client derives an Authorization
+// header). For an answer that is not a redirect, http.Client.Do then
+// only returns what the RoundTripper gave, after about 600 ns and six
+// allocations of bookkeeping kept for redirects (a copy of the request's
+// headers among them). Anything else, an error or a redirect, goes to a
+// copy of c whose RoundTripper replays that result instead of sending the
+// request again, so net/http's own code still follows the redirect under
+// the same policy (c's CheckRedirect) and shapes the error.
+// TestSendMatchesHTTPClient holds both paths to the same outcomes; one
+// text differs, the error for a RoundTripper that returns neither an
+// answer nor an error, which names the replaying one.
 func (t *Transport) send(c *http.Client, req *http.Request) (*http.Response, error) {
-	if c != t.direct || req.URL.User != nil {
+	if c.Jar != nil || c.Timeout != 0 || req.URL.User != nil {
 		return c.Do(req)
 	}
-	resp, err := t.own.RoundTrip(req)
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	resp, err := rt.RoundTrip(req)
 	if err == nil && resp != nil && resp.Body != nil && !redirectStatus(resp.StatusCode) {
 		return resp, nil
 	}
-	replay := &http.Client{Transport: &replayed{resp: resp, err: err, next: t.own}, CheckRedirect: t.redirect}
+	replay := *c
+	replay.Transport = &replayed{resp: resp, err: err, next: rt}
 	return replay.Do(req)
 }
 
