@@ -218,10 +218,11 @@ func WithOrganization(orgID string) Option {
 // modified: each attempt goes through a shallow copy of it whose CheckRedirect
 // refuses other origins and method changes before deferring to hc's own, so
 // later changes to hc (httpmock.ActivateNonDefault(hc), a new Transport)
-// still apply. Every request reaches hc's Transport; when hc has no Jar and
-// no Timeout, an answer that is not a redirect is taken from it without
-// http.Client.Do's redirect bookkeeping, and redirects and errors still go
-// through Do. Client.HTTPClient returns hc.
+// still apply. Every request reaches hc's Transport. When that is net/http's
+// *http.Transport (or nil) and hc has no Jar and no Timeout, an answer that
+// is not a redirect is taken from it without http.Client.Do's redirect
+// bookkeeping; redirects, errors and every other client go through Do.
+// Client.HTTPClient returns hc.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {

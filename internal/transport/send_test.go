@@ -153,10 +153,12 @@ func stopAfter10(_ *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// A caller's client with a cookie Jar or a Timeout goes through its own Do:
-// the jar sends back what the server set, and the client's Timeout ends an
-// attempt long before the attempt's own timeout would.
-func TestSendKeepsCallersJarAndTimeout(t *testing.T) {
+// A caller's client with a cookie Jar, a Timeout, or a RoundTripper that is
+// not net/http's Transport goes through its own Do: the jar sends back
+// what the server set, the client's Timeout ends an attempt long before
+// the attempt's own timeout would, and a redirect's request has the
+// headers of the request as it was before a wrapper changed it in place.
+func TestSendLeavesOtherClientsToDo(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/set":
@@ -165,15 +167,37 @@ func TestSendKeepsCallersJarAndTimeout(t *testing.T) {
 			_, _ = io.WriteString(w, r.Header.Get("Cookie"))
 		case "/stall":
 			<-r.Context().Done()
+		case "/hop":
+			http.Redirect(w, r, "/hops", http.StatusFound)
+		case "/hops":
+			_, _ = io.WriteString(w, strings.Join(r.Header.Values("X-Hop"), ","))
 		}
 	}))
 	defer srv.Close()
+
+	// A wrapper that adds a header in place (which RoundTripper's contract
+	// forbids, and some wrappers do): each request, the redirect's too,
+	// carries one.
+	own := ownTransport()
+	adds := rtFunc(func(r *http.Request) (*http.Response, error) {
+		r.Header.Add("X-Hop", "1")
+		return own.RoundTrip(r)
+	})
+	tr := New(Config{BaseURL: srv.URL, RequestTimeout: time.Minute, HTTPClient: &http.Client{Transport: adds}})
+	resp, err := tr.attempt(context.Background(), platform.Request{Method: http.MethodGet, Path: "/hop"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(resp.Body) != "1" {
+		t.Errorf("the redirect's request carried X-Hop %q, want the wrapper's one", resp.Body)
+	}
+	resp.Release()
 
 	jar, err := cookiejar.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := New(Config{BaseURL: srv.URL, RequestTimeout: time.Minute, HTTPClient: &http.Client{Jar: jar}})
+	tr = New(Config{BaseURL: srv.URL, RequestTimeout: time.Minute, HTTPClient: &http.Client{Jar: jar}})
 	for _, path := range []string{"/set", "/get"} {
 		resp, err := tr.attempt(context.Background(), platform.Request{Method: http.MethodGet, Path: path})
 		if err != nil {
@@ -191,3 +215,7 @@ func TestSendKeepsCallersJarAndTimeout(t *testing.T) {
 		t.Errorf("a stalled attempt under the client's 50ms Timeout: %v, want http.Client's timeout", err)
 	}
 }
+
+type rtFunc func(*http.Request) (*http.Response, error)
+
+func (f rtFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

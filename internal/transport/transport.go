@@ -209,26 +209,32 @@ func (t *Transport) checkRedirect(req *http.Request, via []*http.Request) error 
 }
 
 // send is c.Do(req), asking c's RoundTripper itself where http.Client
-// would only pass the request on: c has no cookie Jar and no Timeout (the
-// SDK's own client; a caller's unless it set either), and the URL carries
-// no credentials (from which http.Client derives an Authorization
-// header). For an answer that is not a redirect, http.Client.Do then
-// only returns what the RoundTripper gave, after about 600 ns and six
-// allocations of bookkeeping kept for redirects (a copy of the request's
-// headers among them). Anything else, an error or a redirect, goes to a
-// copy of c whose RoundTripper replays that result instead of sending the
-// request again, so net/http's own code still follows the redirect under
-// the same policy (c's CheckRedirect) and shapes the error.
-// TestSendMatchesHTTPClient holds both paths to the same outcomes; one
-// text differs, the error for a RoundTripper that returns neither an
-// answer nor an error, which names the replaying one.
+// would only pass the request on: the RoundTripper is net/http's own
+// *http.Transport (the SDK's client, cleanhttp's, http.DefaultTransport),
+// which leaves the request as it found it, c has no cookie Jar and no
+// Timeout, and the URL carries no credentials (from which http.Client
+// derives an Authorization header). For an answer that is not a redirect,
+// http.Client.Do then only returns what the transport gave, after about
+// 600 ns and six allocations of bookkeeping kept for redirects (a copy of
+// the request's headers among them). Anything else, an error or a
+// redirect, goes to a copy of c whose RoundTripper replays that result
+// instead of sending the request again, so net/http's own code still
+// follows the redirect under the same policy (c's CheckRedirect) and
+// shapes the error. Any other RoundTripper (httpmock's, a wrapper) goes
+// through c.Do: one that changes the request in place, as some wrappers
+// do, would otherwise hand its changes on to a redirect's request, which
+// Do copies from the request as it was before.
+// TestSendMatchesHTTPClient holds both paths to the same outcomes; the
+// texts differ only where a RoundTripper breaks its contract (no answer
+// and no error, or a nil Body with a length): net/http's error then names
+// the replaying one.
 func (t *Transport) send(c *http.Client, req *http.Request) (*http.Response, error) {
-	if c.Jar != nil || c.Timeout != 0 || req.URL.User != nil {
-		return c.Do(req)
-	}
 	rt := c.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
+	}
+	if _, std := rt.(*http.Transport); !std || c.Jar != nil || c.Timeout != 0 || req.URL.User != nil {
+		return c.Do(req)
 	}
 	resp, err := rt.RoundTrip(req)
 	if err == nil && resp != nil && resp.Body != nil && !redirectStatus(resp.StatusCode) {
