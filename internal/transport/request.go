@@ -9,7 +9,7 @@ import (
 	"strings"
 )
 
-// requestURL makes an attempt's http.Request without what
+// requestMaker makes an attempt's http.Request without what
 // http.NewRequestWithContext spends on a URL it has seen before: every
 // request of a transport is the base URL plus a path and a query, and
 // url.Parse of the whole, a Header map the transport replaces, and the
@@ -21,7 +21,7 @@ import (
 // method, are set on a copy of it. Anything else goes through
 // http.NewRequestWithContext, so the request is the one it would make: a
 // fuzz test holds the two to the same fields, URL and body.
-type requestURL struct {
+type requestMaker struct {
 	raw string // the base URL as configured
 	// tmpl is http.NewRequest's request for the base URL, without a
 	// Header; nil: raw has what the shortcut does not handle. It is only
@@ -29,26 +29,27 @@ type requestURL struct {
 	tmpl *http.Request
 }
 
-func newRequestURL(baseURL string) requestURL {
+func newRequestMaker(baseURL string) requestMaker {
 	tmpl, err := http.NewRequest(http.MethodGet, baseURL, nil)
 	// A base that ends in "?" or "#" parses as if it had neither, but
 	// joined to a path it puts the path into the query or fragment.
 	if err != nil || strings.ContainsAny(baseURL, "?#") {
-		return requestURL{raw: baseURL}
+		return requestMaker{raw: baseURL}
 	}
+	// Without "?" and "#" there is no query or fragment to check.
 	u := tmpl.URL
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" || u.RawPath != "" ||
-		u.ForceQuery || u.RawQuery != "" || u.Fragment != "" || u.RawFragment != "" || !plainPath(u.Path) {
-		return requestURL{raw: baseURL}
+		!plainPath(u.Path) {
+		return requestMaker{raw: baseURL}
 	}
 	tmpl.Header = nil
-	return requestURL{raw: baseURL, tmpl: tmpl}
+	return requestMaker{raw: baseURL, tmpl: tmpl}
 }
 
 // newRequest is http.NewRequestWithContext of the base URL + path (+ "?" +
 // query), with body (nil: none) as a *bytes.Reader, and with h as its
 // Header.
-func (r requestURL) newRequest(ctx context.Context, method, path, query string, body []byte, h http.Header) (*http.Request, error) {
+func (r requestMaker) newRequest(ctx context.Context, method, path, query string, body []byte, h http.Header) (*http.Request, error) {
 	if r.tmpl == nil || ctx == nil || !standardMethod(method) || path != "" && path[0] != '/' ||
 		!plainPath(path) || !plainQuery(query) {
 		target := r.raw + path

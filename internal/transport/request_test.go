@@ -55,7 +55,7 @@ func TestNewRequest(t *testing.T) {
 		{"https://api.example.com/v1", "/orgs/o1/keys/42/pause", "include_archived=true"},
 		{"https://app.prefactorai.com", "/api/v1/api_token", "pagination%5Boffset%5D=0&pagination%5Bpage_size%5D=100"},
 	} {
-		r := newRequestURL(c.base)
+		r := newRequestMaker(c.base)
 		if r.tmpl == nil || !plainPath(c.path) || !plainQuery(c.query) {
 			t.Errorf("%s %s?%s does not take the shortcut", c.base, c.path, c.query)
 		}
@@ -75,7 +75,7 @@ func checkNewRequest(t *testing.T, base, method, path, query string, body []byte
 	}
 	h := http.Header{"Accept": {"application/json"}}
 	want, wantErr := http.NewRequestWithContext(ctx, method, target, rd)
-	got, gotErr := newRequestURL(base).newRequest(ctx, method, path, query, body, h)
+	got, gotErr := newRequestMaker(base).newRequest(ctx, method, path, query, body, h)
 	where := fmt.Sprintf("%s %q + %q + %q, body %q", method, base, path, query, body)
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("%s: error %v, http.NewRequest's %v", where, gotErr, wantErr)

@@ -31,7 +31,8 @@ type sendOutcome struct {
 }
 
 // send skips http.Client.Do for an answer that is not a redirect, on the
-// own client and on a caller's without a Jar or Timeout. Every outcome
+// own client and on a caller's over net/http's Transport without a Jar or
+// Timeout. Every outcome
 // must be the one http.Client.Do gives: attempts through those clients
 // end as one through a client that Do must handle (it has a Jar) ends,
 // redirects followed or refused, bodies replayed, errors shaped, and the

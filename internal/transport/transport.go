@@ -91,7 +91,7 @@ type Transport struct {
 	// RoundTripper) that could write to it. Any other attempt gets headers
 	// of its own.
 	fixed [2]http.Header
-	url   requestURL // makes each attempt's request from cfg.BaseURL
+	maker requestMaker // makes each attempt's request from cfg.BaseURL
 	// own is the pooled transport of the client New made when Config had
 	// none, and direct a private client over it that carries the redirect
 	// policy: while hc is as New made it, attempts send through direct,
@@ -120,7 +120,7 @@ func New(cfg Config) *Transport {
 		ua: []string{cfg.UserAgent}, json: []string{"application/json"},
 	}
 	t.redirect = t.checkRedirect
-	t.url = newRequestURL(cfg.BaseURL)
+	t.maker = newRequestMaker(cfg.BaseURL)
 	if cfg.RequestTimeout > 0 {
 		t.dog = newWatchdog(cfg.RequestTimeout)
 	}
@@ -532,7 +532,7 @@ func (t *Transport) attempt(ctx context.Context, req platform.Request) (*Respons
 		h = make(http.Header, 5)
 		t.header(req.IdempotencyKey, req.Body != nil, h)
 	}
-	hreq, err := t.url.newRequest(actx, req.Method, req.Path, req.RawQuery, req.Body, h)
+	hreq, err := t.maker.newRequest(actx, req.Method, req.Path, req.RawQuery, req.Body, h)
 	if err != nil {
 		return nil, err
 	}
